@@ -1,0 +1,49 @@
+# Jinlin 近邻 — the two commands a new user needs:
+#   make demo   set everything up and serve the demo district on http://127.0.0.1:$(PORT)/
+#   make test   set everything up and run the whole test suite
+# Everything installs from the lock files (uv.lock, package-lock.json) into .venv and node_modules.
+
+PYTHON ?= python3
+PORT ?= 8000
+UV_VERSION := 0.13.8
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test setup assets translations browser lint serve clean
+
+demo: setup
+	$(BIN)/jinlin demo --port $(PORT)
+
+test: setup browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.synced static/vendor/.copied translations
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --frozen --quiet
+	touch $@
+
+static/vendor/.copied: package.json package-lock.json scripts/vendor_assets.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/vendor_assets.mjs
+	touch $@
+
+# Compiled catalogues (.mo) are build output, never committed; Babel compiles Django's .po files
+# without needing GNU gettext on the machine.
+translations: $(VENV)/.synced
+	$(BIN)/pybabel compile --domain django --directory jinlin/locale --use-fuzzy --statistics 2>&1 | tail -n 1
+
+# Browser tests drive Debian's Chromium (never a downloaded browser) with a CJK font.
+browser:
+	sh scripts/ensure_browser.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles test-artifacts

@@ -1,0 +1,59 @@
+"""The REST API root (/api). Every route requires a bearer token unless it says auth=None."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from .core.services import api_token_user
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = api_token_user(token)
+        if user is not None:
+            # Services and selectors take request.user, the same as pages do.
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Jinlin 近邻 API",
+    version="1",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def validation_messages(exc: ValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [{"loc": [field], "msg": str(m)} for field, errors in exc.message_dict.items() for m in errors]
+    return [{"loc": [], "msg": str(m)} for m in exc.messages]
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": validation_messages(exc)}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
+
+
+from .core.api import router as core_router  # noqa: E402
+
+api.add_router("/", core_router)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "jinlin.core"
+    label = "core"
+    verbose_name = _("Organisation, accounts and audit")
+
+    def ready(self):
+        from . import checks, db  # noqa: F401  (registers deployment checks and connection set-up)

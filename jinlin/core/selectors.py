@@ -1,0 +1,68 @@
+"""Reads with rules for the core app. Views and API functions call these, never the ORM directly."""
+
+from django.db.models import QuerySet
+
+from .models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
+from .scope import active_assignments, has_role, visible_to
+
+
+def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
+    return visible_to(user, OrgUnit.objects.all(), code_field="code")
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """People whose roles sit in the viewer's area, and the viewer themself."""
+    roles_in_scope = visible_to(user, RoleAssignment.objects.all(), code_field="org__code")
+    return (
+        User.objects.filter(pk__in=roles_in_scope.values("user_id")) | User.objects.filter(pk=user.pk)
+    ).distinct()
+
+
+def audit_entries_visible_to(user: User, *, action: str = "", object_type: str = "", actor_id=None) -> QuerySet:
+    """The audit log is for platform admins and discipline supervisors only."""
+    if not has_role(user, Role.PLATFORM_ADMIN, Role.DISCIPLINE_SUPERVISOR) and not user.is_superuser:
+        return AuditEntry.objects.none()
+    qs = AuditEntry.objects.select_related("actor")
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    return qs
+
+
+def user_profile(user: User) -> dict:
+    """What /api/me and the home page say about the logged-in person."""
+    return {
+        "id": user.pk,
+        "name": user.name,
+        "phone_masked": user.phone_masked,
+        "roles": [
+            {
+                "role": a.role,
+                "role_label": str(Role(a.role).label),
+                "org": {"id": a.org.pk, "code": a.org.code, "name": a.org.name, "level": a.org.kind},
+            }
+            for a in active_assignments(user)
+        ],
+    }
+
+
+def grid_of(unit: OrgUnit) -> OrgUnit | None:
+    """The grid a place lies in: itself if it is a grid, else its own or its nearest ancestor's."""
+    if unit.kind == OrgKind.GRID:
+        return unit
+    if unit.grid_id:
+        return unit.grid
+    for ancestor in reversed(list(unit.ancestors().select_related("grid"))):
+        if ancestor.kind == OrgKind.GRID:
+            return ancestor
+        if ancestor.grid_id:
+            return ancestor.grid
+    return None
+
+
+def grids_with_boundaries() -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(kind=OrgKind.GRID, grid_boundary__isnull=False).select_related("grid_boundary")
+
