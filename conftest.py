@@ -1,6 +1,5 @@
 """Test-wide set-up shared by every app's tests."""
 
-import pytest
 from django.core.management.commands import flush
 
 from jinlin.core.db import audit_purge_allowed
@@ -18,9 +17,3 @@ def _flush_with_audit_purge(self, **options):
 
 
 flush.Command.handle = _flush_with_audit_purge
-
-
-@pytest.fixture(autouse=True)
-def _english_free_defaults(settings):
-    # Tests see the platform as a new user does: Chinese first.
-    settings.LANGUAGE_CODE = "zh-hans"

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JINLIN_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -156,7 +156,12 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:", *[u for u in os.environ.get("JINLIN_MAP_TILE_ORIGINS", "").split(",") if u]],
+        "img-src": [
+            SELF,
+            "data:",
+            "blob:",
+            *[u for u in os.environ.get("JINLIN_MAP_TILE_ORIGINS", "").split(",") if u],
+        ],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": ["'none'"],

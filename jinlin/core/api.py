@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import selectors, services
 
@@ -48,9 +48,9 @@ def token_create(request, payload: TokenIn):
     try:
         user = services.auth_login(phone=payload.phone, password=payload.password)
     except services.AuthError as exc:
-        return (423 if exc.code == "locked" else 401), {"detail": exc.message}
+        return Status(423 if exc.code == "locked" else 401, {"detail": exc.message})
     key, token = services.api_token_issue(user=user)
-    return 200, {"token": key, "expires_at": token.expires_at}
+    return Status(200, {"token": key, "expires_at": token.expires_at})
 
 
 @router.get("/me", response=MeOut)

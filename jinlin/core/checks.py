@@ -21,7 +21,10 @@ def jinlin_deploy_checks(app_configs, **kwargs):
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         problems.append(
-            Warning("SQLite serves one community; a district or city should use PostgreSQL (DATABASE_URL).", id="jinlin.W001")
+            Warning(
+                "SQLite serves one community; a district or city should use PostgreSQL (DATABASE_URL).",
+                id="jinlin.W001",
+            )
         )
     try:
         from .models import User

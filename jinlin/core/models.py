@@ -132,14 +132,22 @@ class OrgUnit(models.Model):
         allowed = ALLOWED_PARENTS.get(self.kind, set())
         parent_kind = self.parent.kind if self.parent_id else None
         if parent_kind not in allowed:
-            raise ValidationError({"parent": _("A %(kind)s cannot be placed under a %(parent)s.") % {
-                "kind": self.get_kind_display(),
-                "parent": self.parent.get_kind_display() if self.parent_id else _("nothing (top level)"),
-            }})
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s cannot be placed under a %(parent)s.")
+                    % {
+                        "kind": self.get_kind_display(),
+                        "parent": self.parent.get_kind_display() if self.parent_id else _("nothing (top level)"),
+                    }
+                }
+            )
         if self.parent_id and (not self.code.startswith(self.parent.code) or self.code == self.parent.code):
-            raise ValidationError({"code": _("The code must begin with the parent's code %(code)s and be longer.") % {
-                "code": self.parent.code
-            }})
+            raise ValidationError(
+                {
+                    "code": _("The code must begin with the parent's code %(code)s and be longer.")
+                    % {"code": self.parent.code}
+                }
+            )
 
     def ancestors(self) -> models.QuerySet:
         """This unit and everything above it, read in one query through the code prefixes."""
@@ -287,6 +295,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self):
+        return f"{self.user.name} → {self.expires_at:%Y-%m-%d %H:%M}"
+
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -307,7 +318,9 @@ class AuditEntry(models.Model):
     """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(_("actor"), max_length=120, blank=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)

@@ -21,8 +21,7 @@ def normalize_mobile(raw: str) -> str:
         not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
     ):
         raise ValidationError(
-            _("“%(value)s” is not a valid mainland China mobile number (11 digits starting with 1).")
-            % {"value": raw},
+            _("“%(value)s” is not a valid mainland China mobile number (11 digits starting with 1).") % {"value": raw},
             code="invalid",
         )
     return str(parsed.national_number)

@@ -13,9 +13,7 @@ def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
 def users_visible_to(user: User) -> QuerySet[User]:
     """People whose roles sit in the viewer's area, and the viewer themself."""
     roles_in_scope = visible_to(user, RoleAssignment.objects.all(), code_field="org__code")
-    return (
-        User.objects.filter(pk__in=roles_in_scope.values("user_id")) | User.objects.filter(pk=user.pk)
-    ).distinct()
+    return (User.objects.filter(pk__in=roles_in_scope.values("user_id")) | User.objects.filter(pk=user.pk)).distinct()
 
 
 def audit_entries_visible_to(user: User, *, action: str = "", object_type: str = "", actor_id=None) -> QuerySet:
@@ -65,4 +63,3 @@ def grid_of(unit: OrgUnit) -> OrgUnit | None:
 
 def grids_with_boundaries() -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(kind=OrgKind.GRID, grid_boundary__isnull=False).select_related("grid_boundary")
-

@@ -70,7 +70,12 @@ def auth_login(*, phone: str, password: str) -> User:
             locked_until = now + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
             failures = 0
         User.objects.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked_until)
-        audit_record(actor=user, action="auth.failure", obj=user, after={"failed_logins": failures or settings.LOGIN_MAX_FAILURES})
+        audit_record(
+            actor=user,
+            action="auth.failure",
+            obj=user,
+            after={"failed_logins": failures or settings.LOGIN_MAX_FAILURES},
+        )
         if locked_until:
             audit_record(actor=user, action="auth.lock", obj=user, after={"locked_until": locked_until.isoformat()})
     if locked_until:
@@ -146,7 +151,9 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssign
     _require_admin(actor)
     assignment.is_active = False
     assignment.save(update_fields=["is_active"])
-    audit_record(actor=actor, action="role.revoke", obj=assignment, before={"role": assignment.role, "org": assignment.org.code})
+    audit_record(
+        actor=actor, action="role.revoke", obj=assignment, before={"role": assignment.role, "org": assignment.org.code}
+    )
     return assignment
 
 
@@ -178,5 +185,11 @@ def user_set_preferences(*, actor: User, large_text: bool | None = None, languag
             raise ValidationError({"language": _("Unknown language.")})
         actor.language = language
     actor.save(update_fields=["large_text", "language"])
-    audit_record(actor=actor, action="user.preferences", obj=actor, before=before, after=snapshot(actor, ["large_text", "language"]))
+    audit_record(
+        actor=actor,
+        action="user.preferences",
+        obj=actor,
+        before=before,
+        after=snapshot(actor, ["large_text", "language"]),
+    )
     return actor
