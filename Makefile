@@ -35,7 +35,11 @@ static/vendor/.copied: package.json package-lock.json scripts/vendor_assets.mjs
 # Compiled catalogues (.mo) are build output, never committed; Babel compiles Django's .po files
 # without needing GNU gettext on the machine.
 translations: $(VENV)/.synced
-	$(BIN)/pybabel compile --domain django --directory jinlin/locale --use-fuzzy --statistics 2>&1 | tail -n 1
+	@for dir in jinlin/locale jinlin/*/locale; do \
+	  if [ -d "$$dir" ] && ls $$dir/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+	    $(BIN)/pybabel compile --domain django --directory $$dir --quiet || exit 1; \
+	  fi; \
+	done
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) with a CJK font.
 browser:
