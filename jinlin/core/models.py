@@ -348,3 +348,55 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (放假)")
+    WORKDAY = "workday", _("Make-up workday (调休上班)")
+
+
+class CalendarDay(models.Model):
+    """An exception to the default working week (Monday–Friday work, Saturday–Sunday rest).
+
+    Rows come from the State Council's yearly notice (国务院办公厅关于N年部分节假日安排的通知,
+    published each November): the holidays, including those that fall on a weekend, and the
+    weekend days that become make-up workdays (调休上班). Counties enter next year's notice in the
+    admin. `provisional` marks days derived from the holiday regulations and the lunar calendar
+    before the notice exists; they must be confirmed (or corrected) from the notice.
+    SLA arithmetic reads these through core.workcalendar, which caches them per year.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=60, help_text=_("For example 国庆节 or 国庆节调休上班."))
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("The notice this day was entered from.")
+    )
+    provisional = models.BooleanField(
+        _("provisional"),
+        default=False,
+        help_text=_("Derived before the State Council notice was published; confirm it from the notice."),
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working calendar")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CalendarDayKind.values), name="calendar_day_kind_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.name}"
+
+
+def _calendar_day_changed(**kwargs):
+    # Drop this process's cached exception days at once; other processes refresh within
+    # workcalendar.CACHE_SECONDS. Imported here because the calendar module imports this one.
+    from .workcalendar import calendar_cache_clear
+
+    calendar_cache_clear()
+
+
+models.signals.post_save.connect(_calendar_day_changed, sender=CalendarDay, dispatch_uid="calendar_day_saved")
+models.signals.post_delete.connect(_calendar_day_changed, sender=CalendarDay, dispatch_uid="calendar_day_deleted")
