@@ -3,8 +3,10 @@
 A day is a working day on Monday–Friday and a rest day on Saturday–Sunday, except where a
 `CalendarDay` row says otherwise (a public holiday, or a weekend made a workday by 调休). The
 rows for 2025 and 2026 come from the State Council notices; those for 2027 are PROVISIONAL
-(derived from the holiday regulations and the lunar calendar before the notice was published)
-and must be confirmed in the admin from the notice, as must every later year be entered.
+(`provisional=True`: the statutory days from the holiday regulations and the lunar calendar, plus
+a weekday off for each that falls on a weekend, but no 调休 make-up workdays, which only the notice
+can say) and must be confirmed or corrected in the admin from the notice, as must every later
+year be entered. A year with no rows at all is logged as a warning and counts weekends only.
 
 Working time is WORKING_PERIODS on each working day, in the platform's TIME_ZONE
 (Asia/Shanghai): 9:00–12:00 and 13:30–17:30, i.e. a 7-hour working day — the usual office hours

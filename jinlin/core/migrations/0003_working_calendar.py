@@ -2,14 +2,13 @@
 
 from django.db import migrations, models
 
-
 # The exception days for 2025–2027 (weekdays off and weekends worked), from the State Council's
 # notices; 2027's are PROVISIONAL: derived before its notice was at hand, to be confirmed in the admin.
 NOTICE_2025 = "国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号，2024年11月12日）"
-NOTICE_2026 = "国务院办公厅关于2026年部分节假日安排的通知（2025年11月发布）"
+NOTICE_2026 = "国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日）"
 PROVISIONAL_2027 = (
-    "PROVISIONAL 暂定：按《全国年节及纪念日放假办法》（2024年修订：元旦1天、春节4天含除夕、清明1天、"
-    "劳动节2天、端午1天、中秋1天、国庆3天，适逢周末在工作日补假）和农历推算，未含调休；"
+    "PROVISIONAL 暂定：按《全国年节及纪念日放假办法》（2024年修订）和农历推算的法定假日及周末补休，"
+    "未含调休上班日；按国办发明电〔2024〕12号所述原则，春节、劳动节、国庆节的实际放假期可能更长并另有调休上班日。"
     "须按国务院办公厅关于2027年部分节假日安排的通知核对更正"
 )
 
@@ -41,7 +40,12 @@ DAYS = [
     ("2026-09-25", "2026-09-27", "holiday", "中秋节", NOTICE_2026, False),
     ("2026-10-01", "2026-10-07", "holiday", "国庆节", NOTICE_2026, False),
     ("2026-10-10", "2026-10-10", "workday", "国庆节调休上班", NOTICE_2026, False),
-    # 2027 — PROVISIONAL. 除夕 2/5 (Fri), 正月初一 2/6; 清明 4/5; 端午 6/9; 中秋 9/15.
+    # 2027 — PROVISIONAL, derived without the notice: the statutory days (除夕 2/5 Fri, 正月初一 2/6;
+    # 清明 4/5; 劳动节 5/1–5/2; 端午 6/9 Wed; 中秋 9/15 Wed; 国庆 10/1–10/3) and a weekday off for each
+    # that falls on a weekend (补假, art. 6 of the regulations). The notice will most likely lengthen
+    # 春节 (from 除夕, 8 days), 劳动节 (5 days) and 国庆 (7 days) and add weekend make-up workdays; which
+    # weekends cannot be derived, so none are entered. The count of working days lost around each
+    # holiday is the same either way, only their dates may move.
     ("2027-01-01", "2027-01-01", "holiday", "元旦（暂定）", PROVISIONAL_2027, True),
     ("2027-02-05", "2027-02-08", "holiday", "春节（暂定）", PROVISIONAL_2027, True),
     ("2027-02-09", "2027-02-10", "holiday", "春节补休（暂定）", PROVISIONAL_2027, True),
