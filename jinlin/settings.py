@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "jinlin.core",
     "jinlin.cases",
     "jinlin.triage",
+    "jinlin.stats",
+    "jinlin.open311",
 ]
 
 MIDDLEWARE = [

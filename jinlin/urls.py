@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/v2/", include("jinlin.open311.urls")),
+    path("stats/", include("jinlin.stats.urls")),
     path("", include("jinlin.core.urls")),
 ]
 
