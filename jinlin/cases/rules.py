@@ -1,0 +1,78 @@
+"""Who may do what to a case: role + scope, decided once here for services, selectors and pages.
+
+Place-bound roles (grid worker, community staff, street staff, community police) cover the cases
+whose scope code begins with their unit's code — the rule of core.scope. Command-centre
+dispatchers, discipline supervisors and platform admins are bound to units that are not places
+(区指挥中心 350102C01); they cover the place their unit hangs under (350102). Department
+handlers, police stations and property companies see what they are given: cases they own, are
+escalated to, or handled before (selectors.cases_visible_to).
+
+Each predicate returns the RoleAssignment that grants the right (its org is recorded on the
+timeline as the acting unit), or None.
+"""
+
+import re
+
+from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
+from jinlin.core.scope import PERSONAL_ROLES, active_assignments
+
+from .models import Case, CaseReporter
+
+# Roles bound to a non-place unit that still see their whole district/street.
+AREA_WIDE_ROLES = {Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR, Role.PLATFORM_ADMIN}
+# Roles whose members handle cases owned by their unit (接单, 办结, 退单).
+HANDLER_ROLES = {
+    Role.DEPARTMENT_HANDLER,
+    Role.GRID_WORKER,
+    Role.COMMUNITY_STAFF,
+    Role.POLICE_OFFICER,
+    Role.PROPERTY_REP,
+}
+# Staff who may record a case on a resident's behalf (phone, 12345, WeChat group, reception day).
+RECORDING_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.BUILDING_HEAD}
+
+
+def area_code(org: OrgUnit) -> str:
+    """The place a unit covers: a place covers itself; a non-place unit (350102B01) its parent place."""
+    if org.is_place():
+        return org.code
+    match = re.match(r"\d+", org.code)
+    return match.group(0) if match else org.code
+
+
+def covers(assignment: RoleAssignment, scope_code: str) -> bool:
+    if assignment.role in PERSONAL_ROLES:
+        return False
+    if assignment.org.is_place() or assignment.role in AREA_WIDE_ROLES:
+        return scope_code.startswith(area_code(assignment.org))
+    return False
+
+
+def covering(user: User | None, case: Case, *roles: str) -> RoleAssignment | None:
+    """The first of `user`'s roles (among `roles`) whose area includes the case."""
+    for assignment in active_assignments(user):
+        if assignment.role in roles and covers(assignment, case.scope_code):
+            return assignment
+    return None
+
+
+def member_of(user: User | None, unit: OrgUnit | None, roles=HANDLER_ROLES) -> RoleAssignment | None:
+    """The user's handling role at `unit` or at a unit above it (community staff cover their grids)."""
+    if unit is None:
+        return None
+    for assignment in active_assignments(user):
+        if assignment.role in roles and unit.code.startswith(assignment.org.code):
+            return assignment
+    return None
+
+
+def is_follower(user: User | None, case: Case) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if case.reporter_id == user.pk:
+        return True
+    return CaseReporter.objects.filter(case=case, user=user).exists()
+
+
+def units_user_handles(user: User) -> list[OrgUnit]:
+    return [a.org for a in active_assignments(user) if a.role in HANDLER_ROLES]

@@ -1,0 +1,284 @@
+"""Reads of cases with their rules: who sees what (scope), queues, masking, routing suggestions.
+
+Pages, the REST API, Open311, metrics and disclosure read cases only through these functions.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jinlin.core.masking import mask_name, mask_phone
+from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
+from jinlin.core.scope import PERSONAL_ROLES, active_assignments
+
+from . import machine, rules
+from .machine import ACTIVE, OPEN, Status
+from .models import Case, CaseReporter, Category, EscalationTarget, TimelineEntry
+
+
+def _visibility_q(user: User) -> Q:
+    q = Q(reporter=user) | Q(submitted_by=user) | Q(pk__in=CaseReporter.objects.filter(user=user).values("case_id"))
+    for assignment in active_assignments(user):
+        if assignment.role in PERSONAL_ROLES:
+            continue
+        org = assignment.org
+        if org.is_place() or assignment.role in rules.AREA_WIDE_ROLES:
+            q |= Q(scope_code__startswith=rules.area_code(org))
+        # Whatever a unit owns, was called in on, or handled before stays visible to its members
+        # (a department sees its cases across the district, and the ones it returned).
+        subtree = OrgUnit.objects.filter(code__startswith=org.code).values("pk")
+        q |= Q(owner_unit__code__startswith=org.code)
+        q |= Q(pk__in=EscalationTarget.objects.filter(unit_id__in=subtree).values("case_id"))
+        q |= Q(pk__in=TimelineEntry.objects.filter(owner_unit_id__in=subtree).values("case_id"))
+    return q
+
+
+def cases_visible_to(user: User | None) -> QuerySet[Case]:
+    """Every case `user` may read: residents their own and followed ones, staff their area and units."""
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(_visibility_q(user))
+
+
+def case_get(user: User, case_id: int) -> Case | None:
+    return (
+        cases_visible_to(user)
+        .select_related("category", "owner_unit", "owner_user", "grid", "community", "reporter", "merged_into")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def _my_units(user: User) -> list[int]:
+    return [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
+
+
+def case_list(
+    user: User,
+    *,
+    status: str | None = None,
+    mine: bool = False,
+    org: OrgUnit | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Case]:
+    """The filtered, always-scoped case list, soonest due first."""
+    qs = cases_visible_to(user)
+    if status:
+        qs = qs.filter(status__in=[s for s in status.split(",") if s])
+    if mine:
+        qs = qs.filter(
+            Q(owner_user=user)
+            | Q(owner_unit_id__in=_my_units(user))
+            | Q(reporter=user)
+            | Q(pk__in=CaseReporter.objects.filter(user=user).values("case_id"))
+        )
+    if org is not None:
+        qs = qs.filter(Q(scope_code__startswith=org.code) | Q(owner_unit__code__startswith=org.code))
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if overdue is True:
+        qs = qs.filter(status__in=ACTIVE, overdue_since__isnull=False)
+    elif overdue is False:
+        qs = qs.filter(overdue_since__isnull=True)
+    return qs.select_related("category", "owner_unit", "owner_user").order_by("due_at", "pk")
+
+
+def inbox(user: User) -> QuerySet[Case]:
+    """What a grid worker or handler must act on: cases owned by them or their unit, or that their
+    unit was called in on and has not reported to, soonest due first (SLA colours come from due_at)."""
+    units = [a.org for a in active_assignments(user) if a.role in rules.HANDLER_ROLES]
+    owned = Q(owner_user=user)
+    for unit in units:
+        owned |= Q(owner_unit__code__startswith=unit.code)
+    called_in = EscalationTarget.objects.filter(reported_at__isnull=True, unit__in=[u.pk for u in units]).values(
+        "case_id"
+    )
+    return (
+        cases_visible_to(user)
+        .filter(status__in=OPEN - {Status.SUBMITTED, Status.ACCEPTED, Status.RESOLVED})
+        .filter(owned | Q(pk__in=called_in))
+        .select_related("category", "owner_unit", "owner_user")
+        .order_by("due_at", "pk")
+    )
+
+
+def dispatch_queue(user: User) -> QuerySet[Case]:
+    """The command centre's unassigned queue: submitted and accepted (incl. returned) cases."""
+    areas = [rules.area_code(a.org) for a in active_assignments(user) if a.role == Role.DISPATCHER]
+    if not areas:
+        return Case.objects.none()
+    q = Q(pk__in=[])
+    for code in areas:
+        q |= Q(scope_code__startswith=code)
+    return (
+        Case.objects.filter(q, status__in=[Status.SUBMITTED, Status.ACCEPTED])
+        .select_related("category", "owner_unit")
+        .order_by("due_at", "pk")
+    )
+
+
+def overdue_cases(user: User) -> QuerySet[Case]:
+    """纪委督单 queue: open cases that ran over their limit, longest overdue first."""
+    return (
+        cases_visible_to(user)
+        .filter(status__in=ACTIVE, overdue_since__isnull=False)
+        .select_related("category", "owner_unit", "owner_user")
+        .order_by("overdue_since", "due_at", "pk")
+    )
+
+
+def pending_reports(user: User) -> QuerySet[EscalationTarget]:
+    """Whistles (吹哨) addressed to the user's units that still wait for them to report in."""
+    units = [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
+    return (
+        EscalationTarget.objects.filter(unit_id__in=units, reported_at__isnull=True, case__status__in=OPEN)
+        .select_related("case", "unit")
+        .order_by("due_at")
+    )
+
+
+def case_timeline(case: Case) -> QuerySet[TimelineEntry]:
+    return case.timeline.select_related("actor", "actor_unit", "owner_unit").order_by("at", "pk")
+
+
+def public_cases() -> QuerySet[Case]:
+    """Closed cases published on the disclosure board (晒单). Show only public fields of these."""
+    return (
+        Case.objects.filter(status=Status.CLOSED, published_at__isnull=False)
+        .select_related("category", "community")
+        .order_by("-closed_at")
+    )
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("parent", "department")
+
+
+# ---------------------------------------------------------------- masking
+
+
+def mask_address(address: str) -> str:
+    """福州市鼓楼区东街街道桂香小区3号楼2单元501 → 福州市鼓楼区东街****: enough to see the area."""
+    if not address:
+        return ""
+    keep = min(len(address) // 2, 10)
+    return address[:keep] + "****"
+
+
+def actor_label(entry: TimelineEntry, viewer: User | None) -> str:
+    """Staff act in their unit's name; residents are shown masked to anyone but themselves."""
+    if entry.actor_id is None:
+        return _("Platform")
+    if entry.actor_unit_id is not None:
+        return f"{entry.actor_unit.name} {entry.actor.name}"
+    if viewer is not None and entry.actor_id == viewer.pk:
+        return entry.actor.name
+    return mask_name(entry.actor.name)
+
+
+def reporter_view(case: Case, viewer: User) -> dict:
+    """The reporter as a viewer may see them: masked name and phone."""
+    name = case.contact_name or (case.reporter.name if case.reporter_id else "")
+    phone = case.contact_phone or (case.reporter.phone if case.reporter_id else "")
+    if viewer.pk == case.reporter_id:
+        return {"name": name, "phone_masked": mask_phone(phone)}
+    return {"name": mask_name(name), "phone_masked": mask_phone(phone)}
+
+
+# ---------------------------------------------------------------- what the viewer may do
+
+
+def allowed_actions(user: User, case: Case) -> list[str]:
+    """The actions the buttons should offer: allowed by the machine and by the user's roles."""
+    status = case.status
+    actions = []
+    dispatcher = rules.covering(user, case, Role.DISPATCHER) is not None
+    handler = rules.member_of(user, case.owner_unit) is not None
+    follower = rules.is_follower(user, case)
+    if dispatcher:
+        actions += [a for a in ("accept", "reject", "merge") if machine.allowed(a, status)]
+        if machine.allowed("dispatch", status) or machine.allowed("transfer", status):
+            actions.append("dispatch")
+    if handler:
+        actions += [a for a in ("claim", "return", "resolve") if machine.allowed(a, status)]
+    if follower and machine.allowed("evaluate", status):
+        actions.append("evaluate")
+    if rules.covering(user, case, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER) and machine.allowed(
+        "visit", status
+    ):
+        actions.append("visit")
+    if machine.allowed("reopen", status) and (
+        follower or rules.covering(user, case, Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
+    ):
+        actions.append("reopen")
+    if machine.allowed("urge", status) and rules.covering(
+        user, case, Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR, Role.COMMUNITY_STAFF
+    ):
+        actions.append("urge")
+    if machine.allowed("supervise", status) and rules.covering(user, case, Role.DISCIPLINE_SUPERVISOR):
+        actions.append("supervise")
+    if machine.allowed("escalate", status) and rules.covering(user, case, Role.GRID_WORKER, Role.COMMUNITY_STAFF):
+        actions.append("escalate")
+    staff_roles = set(Role) - {Role.RESIDENT, Role.VOLUNTEER}
+    if machine.allowed("report_in", status) and any(
+        t.reported_at is None and rules.member_of(user, t.unit, roles=staff_roles)
+        for t in case.escalations.select_related("unit")
+    ):
+        actions.append("report_in")
+    if (
+        machine.allowed("publish", status)
+        and case.published_at is None
+        and rules.covering(user, case, Role.COMMUNITY_STAFF, Role.DISPATCHER)
+    ):
+        actions.append("publish")
+    actions.append("comment")
+    return actions
+
+
+# ---------------------------------------------------------------- routing (属地属事)
+
+
+@dataclass
+class RouteSuggestion:
+    unit: OrgUnit
+    user: User | None
+    reason: str
+
+
+def route_suggestions(case: Case) -> list[RouteSuggestion]:
+    """Where to dispatch, best first: the category's department (属事), then the grid and its
+    grid worker, then the community (属地). The dispatcher may choose any of them, or another."""
+    suggestions = []
+    if case.category_id and case.category.department_id and case.category.department.is_active:
+        department = case.category.department
+        suggestions.append(
+            RouteSuggestion(department, None, _("Responsible for %(category)s") % {"category": case.category.name})
+        )
+    if case.grid_id:
+        worker = (
+            RoleAssignment.objects.filter(
+                role=Role.GRID_WORKER, org_id=case.grid_id, is_active=True, user__is_active=True
+            )
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        suggestions.append(RouteSuggestion(case.grid, worker.user if worker else None, _("The grid where it happened")))
+    if case.community_id:
+        suggestions.append(RouteSuggestion(case.community, None, _("The community where it happened")))
+    if not suggestions:
+        street = OrgUnit.objects.filter(kind=OrgKind.STREET, code__in=_prefixes(case.scope_code)).last()
+        if street is not None:
+            suggestions.append(RouteSuggestion(street, None, _("The street where it happened")))
+    return suggestions
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:i] for i in range(1, len(code) + 1)]
+
+
+def is_overdue(case: Case, now=None) -> bool:
+    return case.status in ACTIVE and (case.overdue_since is not None or case.due_at <= (now or timezone.now()))

@@ -1,0 +1,80 @@
+"""Time limits (CASE-3): which policy applies to a case, and when it is due and urged.
+
+The limit comes from the SlaPolicy table (category × tier, editable in admin), falling back to
+the category's parent, then to the tier's default row, then to Beijing's ordinary limit of 7
+working days. Working time is counted by the platform's working calendar (core.workcalendar).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jinlin.core.workcalendar import WORKING_DAY, add_working_time
+
+from .models import Category, LimitUnit, SlaPolicy, Tier
+
+# RATING_WINDOW: how long a resident has to rate a resolved case before it closes unrated (CASE-8).
+RATING_WINDOW = timedelta(days=7)
+# How long a unit named in a whistle (吹哨) has to report in (报到), in natural hours.
+REPORT_IN_HOURS = 24
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: str
+    urge_before_hours: int | None = None
+    urge_before_fraction: float = 0.25
+
+
+DEFAULT_LIMIT = Limit(amount=7, unit=LimitUnit.WORKING_DAYS)
+
+
+def _as_limit(policy: SlaPolicy) -> Limit:
+    return Limit(policy.limit_amount, policy.limit_unit, policy.urge_before_hours, policy.urge_before_fraction)
+
+
+class PolicyBook:
+    """All policies read once; the sweeper looks up thousands of cases with one query."""
+
+    def __init__(self):
+        self.policies = {(p.category_id, p.tier): _as_limit(p) for p in SlaPolicy.objects.all()}
+        self.parents = dict(Category.objects.values_list("id", "parent_id"))
+
+    def limit(self, category_id: int | None, tier: str) -> Limit:
+        seen = set()
+        while category_id is not None and category_id not in seen:
+            seen.add(category_id)
+            if (category_id, tier) in self.policies:
+                return self.policies[(category_id, tier)]
+            category_id = self.parents.get(category_id)
+        return self.policies.get((None, tier), DEFAULT_LIMIT)
+
+
+def limit_for(category_id: int | None, tier: str) -> Limit:
+    return PolicyBook().limit(category_id, tier)
+
+
+def deadlines(start: datetime, limit: Limit) -> tuple[datetime, datetime]:
+    """(due_at, urge_at) for a limit counted from `start`."""
+    if limit.unit == LimitUnit.NATURAL_HOURS:
+        due = add_working_time(start, hours=limit.amount, natural=True)
+    else:
+        due = add_working_time(start, days=limit.amount)
+    if limit.urge_before_hours is not None:
+        urge = due - timedelta(hours=limit.urge_before_hours)
+    elif limit.unit == LimitUnit.NATURAL_HOURS:
+        urge = due - (due - start) * limit.urge_before_fraction
+    else:
+        # Counted in working time too, so a 7-day case is urged on a working day, not at midnight.
+        elapsed = WORKING_DAY * limit.amount * (1 - limit.urge_before_fraction)
+        urge = add_working_time(start, hours=elapsed.total_seconds() / 3600)
+    return due, max(urge, start)
+
+
+def next_tier(tier: str) -> str:
+    order = list(Tier)
+    return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
+
+
+def report_in_due(start: datetime) -> datetime:
+    return add_working_time(start, hours=REPORT_IN_HOURS, natural=True)
