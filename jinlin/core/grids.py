@@ -423,7 +423,9 @@ def _check_overlaps(grids: list[_Feature], report: ImportReport) -> None:
             report.add(a.index, a.code, _overlap_problem(shared, _label(b), tolerance))
             report.add(b.index, b.code, _overlap_problem(shared, _label(a), tolerance))
 
-    index = _grid_index()
+    # An import must compare against the stored grids as they are now, not as cached a few
+    # seconds ago (another process may have imported, or a transaction rolled back).
+    index = _grid_index(recheck_after=0)
     replaced = {f.code for f in grids}
     for feature in usable:
         for k in index.tree.query(feature.geom, predicate="intersects"):
@@ -441,7 +443,7 @@ def _check_inside_outlines(grids, outlines, communities, report) -> None:
     for feature in grids:
         if feature.geom is None or feature.community is None or feature.community.code not in outlines:
             continue
-        _, outline = outlines[feature.community.code]
+        outline = outlines[feature.community.code][1]
         outside = area_m2(feature.geom.difference(outline))
         tolerance = min(OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE * feature.area)
         if outside > tolerance:
@@ -529,11 +531,13 @@ def _grid_stamp() -> tuple:
     return (agg["n"], agg["latest"])
 
 
-def _grid_index() -> _GridIndex:
+def _grid_index(recheck_after: float | None = None) -> _GridIndex:
     global _index
+    if recheck_after is None:
+        recheck_after = GRID_INDEX_RECHECK_SECONDS
     now = time.monotonic()
     current = _index
-    if current is not None and now - current.checked_at < GRID_INDEX_RECHECK_SECONDS:
+    if current is not None and now - current.checked_at < recheck_after:
         return current
     with _index_lock:
         stamp = _grid_stamp()
