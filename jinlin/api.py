@@ -57,3 +57,4 @@ def on_unauthenticated(request, exc):
 from .core.api import router as core_router  # noqa: E402
 
 api.add_router("/", core_router)
+from .cases.api import router as cases_router; api.add_router("/", cases_router)  # noqa: E402, E702, I001

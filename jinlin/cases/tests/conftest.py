@@ -27,6 +27,12 @@ G1_POINT = (26.085, 119.305)
 G2_POINT = (26.085, 119.325)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # A dozen accounts per test: the production hasher would make the suite crawl.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     create = core.org_unit_create

@@ -1,0 +1,563 @@
+"""REST API of the case loop (the contract of issue 3). Thin: schemas in, a service or selector,
+schemas out. Cases a user may not see answer 404 (their existence is not revealed); an action
+not allowed in the current state answers 409; bad input 422 with messages in the user's language.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, UploadedFile
+from pydantic import Field
+
+from jinlin.core.models import OrgUnit, User
+
+from . import selectors, services
+from .machine import Status, TransitionNotAllowed, action_label
+from .models import Case, CasePhoto, Channel, Rating
+
+router = Router(tags=["cases"])
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class ErrorOut(Schema):
+    detail: str | list
+
+
+class OrgRef(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    parent_code: str | None
+    department: OrgRef | None
+    default_tier: str
+
+
+class OwnerOut(Schema):
+    unit: OrgRef | None
+    user: UserRef | None
+
+
+class ReporterOut(Schema):
+    name: str
+    phone_masked: str
+
+
+class CaseRef(Schema):
+    id: int
+    number: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    kind: str
+    title: str
+    description: str
+    category: CategoryRef | None
+    tier: str
+    status: str
+    status_label: str
+    channel: str
+    owner: OwnerOut
+    due_at: datetime
+    urge_at: datetime | None
+    overdue: bool
+    overdue_count: int
+    tier_raised: int
+    place: str
+    address_masked: str
+    lat: float | None
+    lng: float | None
+    grid: OrgRef | None
+    community: OrgRef | None
+    reporter: ReporterOut
+    result: str
+    resolved_level: str
+    rating: str
+    rating_comment: str
+    rating_deadline: datetime | None
+    merged_into: CaseRef | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    published_at: datetime | None
+
+
+class TimelineOut(Schema):
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    at: datetime
+    note: str
+    data: dict
+
+
+class EscalationOut(Schema):
+    unit: OrgRef
+    role: str
+    due_at: datetime
+    reported_at: datetime | None
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    width: int
+    height: int
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[TimelineOut]
+    escalations: list[EscalationOut]
+    photos: list[PhotoOut]
+    allowed_actions: list[str]
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    pages: int
+    results: list[CaseOut]
+
+
+class CaseIn(Schema):
+    title: str
+    description: str = ""
+    category_code: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    address: str | None = None
+    channel: str | None = None
+    on_behalf_of_phone: str | None = None
+    contact_name: str | None = None
+    tier: str | None = None
+    kind: str | None = None
+
+
+class AcceptIn(Schema):
+    category_code: str | None = None
+    tier: str | None = None
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class DispatchIn(Schema):
+    unit_id: int
+    user_id: int | None = None
+    note: str = ""
+
+
+class ResolveIn(Schema):
+    result: str
+    level: str | None = None
+
+
+class EvaluateIn(Schema):
+    rating: str = Field(description=" | ".join(Rating.values))
+    comment: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class CommentIn(Schema):
+    note: str
+
+
+class EscalateIn(Schema):
+    unit_ids: list[int]
+    lead_unit_id: int | None = None
+    note: str = ""
+
+
+class MergeIn(Schema):
+    into_case_id: int
+    note: str = ""
+
+
+class ContactOut(Schema):
+    name: str
+    phone: str
+    address: str
+
+
+class SuggestionOut(Schema):
+    unit: OrgRef
+    user: UserRef | None
+    reason: str
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _org(unit: OrgUnit | None) -> dict | None:
+    return None if unit is None else {"id": unit.pk, "code": unit.code, "name": unit.name, "kind": unit.kind}
+
+
+def _case_out(case: Case, viewer: User) -> dict:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "kind": case.kind,
+        "title": case.title,
+        "description": case.description,
+        "category": {"code": case.category.code, "name": case.category.name} if case.category_id else None,
+        "tier": case.tier,
+        "status": case.status,
+        "status_label": str(Status(case.status).label),
+        "channel": case.channel,
+        "owner": {
+            "unit": _org(case.owner_unit),
+            "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
+        },
+        "due_at": case.due_at,
+        "urge_at": case.urge_at,
+        "overdue": selectors.is_overdue(case),
+        "overdue_count": case.overdue_count,
+        "tier_raised": case.tier_raised,
+        "place": case.place_label,
+        "address_masked": selectors.mask_address(case.address),
+        "lat": case.lat,
+        "lng": case.lng,
+        "grid": _org(case.grid),
+        "community": _org(case.community),
+        "reporter": selectors.reporter_view(case, viewer),
+        "result": case.result,
+        "resolved_level": case.resolved_level,
+        "rating": case.rating,
+        "rating_comment": case.rating_comment,
+        "rating_deadline": case.rating_deadline,
+        "merged_into": {"id": case.merged_into.pk, "number": case.merged_into.number} if case.merged_into_id else None,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "published_at": case.published_at,
+    }
+
+
+def _photo_out(photo: CasePhoto) -> dict:
+    return {
+        "id": photo.pk,
+        "kind": photo.kind,
+        "url": f"/api/cases/{photo.case_id}/photos/{photo.pk}",
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def _detail(case_id: int, viewer: User) -> dict:
+    case = _visible(viewer, case_id)
+    out = _case_out(case, viewer)
+    out["timeline"] = [
+        {
+            "action": e.action,
+            "action_label": action_label(e.action),
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": selectors.actor_label(e, viewer),
+            "at": e.at,
+            "note": e.note,
+            "data": e.data,
+        }
+        for e in selectors.case_timeline(case)
+    ]
+    out["escalations"] = [
+        {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at}
+        for t in case.escalations.select_related("unit")
+    ]
+    out["photos"] = [_photo_out(p) for p in case.photos.all()]
+    out["allowed_actions"] = selectors.allowed_actions(viewer, case)
+    return out
+
+
+def _visible(user: User, case_id: int) -> Case:
+    case = selectors.case_get(user, case_id)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _unit(unit_id: int | None, field: str) -> OrgUnit | None:
+    if unit_id is None:
+        return None
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise ValidationError({field: _("Unknown unit %(id)s.") % {"id": unit_id}})
+    return unit
+
+
+ACTION_RESPONSES = {200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _act(request, case_id: int, service, **kwargs):
+    """Run one action of the machine; 409 when the state does not allow it."""
+    case = _visible(request.user, case_id)
+    try:
+        service(actor=request.user, case=case, **kwargs)
+    except TransitionNotAllowed as exc:
+        return 409, {"detail": str(exc)}
+    return 200, _detail(case_id, request.user)
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@router.get("/categories", response=list[CategoryOut])
+def categories_list(request):
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "parent_code": c.parent.code if c.parent_id else None,
+            "department": _org(c.department),
+            "default_tier": c.default_tier,
+        }
+        for c in selectors.categories_active()
+    ]
+
+
+@router.post("/cases", response={201: CaseDetailOut, 403: ErrorOut, 422: ErrorOut})
+def case_create(request, payload: CaseIn, response: HttpResponse):
+    """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case."""
+    case, created = services.case_submit(
+        actor=request.user,
+        title=payload.title,
+        description=payload.description,
+        category_code=payload.category_code,
+        tier=payload.tier,
+        kind=payload.kind,
+        lat=payload.lat,
+        lng=payload.lng,
+        address=payload.address or "",
+        channel=payload.channel or Channel.API,
+        on_behalf_of_phone=payload.on_behalf_of_phone,
+        contact_name=payload.contact_name or "",
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return 201, _detail(case.pk, request.user)
+
+
+@router.get("/cases", response=CasePage)
+def case_list(
+    request,
+    status: str | None = None,
+    mine: bool = False,
+    org: str | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+):
+    """Cases the caller may see, soonest due first. `org` is an org unit's id or code."""
+    unit = None
+    if org:
+        unit = OrgUnit.objects.filter(code=org).first()
+        if unit is None and org.isdigit():
+            unit = OrgUnit.objects.filter(pk=int(org)).first()
+        if unit is None:
+            raise ValidationError({"org": _("Unknown unit %(id)s.") % {"id": org}})
+    if status and any(s not in Status.values for s in status.split(",") if s):
+        raise ValidationError({"status": _("Unknown status %(status)s.") % {"status": status}})
+    page = max(page, 1)
+    page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
+    qs = selectors.case_list(
+        request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue
+    ).select_related("grid", "community", "reporter", "merged_into")
+    count = qs.count()
+    rows = qs[(page - 1) * page_size : page * page_size]
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": (count + page_size - 1) // page_size,
+        "results": [_case_out(c, request.user) for c in rows],
+    }
+
+
+@router.get("/cases/{case_id}", response={200: CaseDetailOut, 404: ErrorOut})
+def case_detail(request, case_id: int):
+    return 200, _detail(case_id, request.user)
+
+
+@router.post("/cases/{case_id}/accept", response=ACTION_RESPONSES)
+def case_accept(request, case_id: int, payload: AcceptIn = None):
+    payload = payload or AcceptIn()
+    return _act(
+        request,
+        case_id,
+        services.case_accept,
+        category_code=payload.category_code,
+        tier=payload.tier,
+        note=payload.note,
+    )
+
+
+@router.post("/cases/{case_id}/reject", response=ACTION_RESPONSES)
+def case_reject(request, case_id: int, payload: ReasonIn):
+    return _act(request, case_id, services.case_reject, reason=payload.reason)
+
+
+@router.post("/cases/{case_id}/dispatch", response=ACTION_RESPONSES)
+def case_dispatch(request, case_id: int, payload: DispatchIn):
+    """派单 to a unit (and a person in it); from `dispatched` this is a transfer (转派)."""
+    unit = _unit(payload.unit_id, "unit_id")
+    user = None
+    if payload.user_id is not None:
+        user = User.objects.filter(pk=payload.user_id, is_active=True).first()
+        if user is None:
+            raise ValidationError({"user_id": _("Unknown person.")})
+    return _act(request, case_id, services.case_dispatch, unit=unit, user=user, note=payload.note)
+
+
+@router.post("/cases/{case_id}/claim", response=ACTION_RESPONSES)
+def case_claim(request, case_id: int):
+    return _act(request, case_id, services.case_claim)
+
+
+@router.post("/cases/{case_id}/return", response=ACTION_RESPONSES)
+def case_return(request, case_id: int, payload: ReasonIn):
+    return _act(request, case_id, services.case_return, reason=payload.reason)
+
+
+@router.post("/cases/{case_id}/resolve", response=ACTION_RESPONSES)
+def case_resolve(request, case_id: int, payload: ResolveIn):
+    return _act(request, case_id, services.case_resolve, result=payload.result, level=payload.level)
+
+
+@router.post("/cases/{case_id}/evaluate", response=ACTION_RESPONSES)
+def case_evaluate(request, case_id: int, payload: EvaluateIn):
+    return _act(request, case_id, services.case_evaluate, rating=payload.rating, comment=payload.comment)
+
+
+@router.post("/cases/{case_id}/visit", response=ACTION_RESPONSES)
+def case_visit(request, case_id: int, payload: EvaluateIn):
+    """回访: staff record the rating of a resident who cannot rate online."""
+    return _act(request, case_id, services.case_visit, rating=payload.rating, comment=payload.comment)
+
+
+@router.post("/cases/{case_id}/reopen", response=ACTION_RESPONSES)
+def case_reopen(request, case_id: int, payload: NoteIn = None):
+    return _act(request, case_id, services.case_reopen, note=(payload or NoteIn()).note)
+
+
+@router.post("/cases/{case_id}/urge", response=ACTION_RESPONSES)
+def case_urge(request, case_id: int, payload: NoteIn = None):
+    return _act(request, case_id, services.case_urge, note=(payload or NoteIn()).note)
+
+
+@router.post("/cases/{case_id}/supervise", response=ACTION_RESPONSES)
+def case_supervise(request, case_id: int, payload: NoteIn = None):
+    return _act(request, case_id, services.case_supervise, note=(payload or NoteIn()).note)
+
+
+@router.post("/cases/{case_id}/escalate", response=ACTION_RESPONSES)
+def case_escalate(request, case_id: int, payload: EscalateIn):
+    """吹哨: name units (one lead) that must report in (报到)."""
+    units = [_unit(uid, "unit_ids") for uid in payload.unit_ids]
+    lead = _unit(payload.lead_unit_id, "lead_unit_id")
+    return _act(request, case_id, services.case_escalate, units=units, lead_unit=lead, note=payload.note)
+
+
+@router.post("/cases/{case_id}/report_in", response=ACTION_RESPONSES)
+def case_report_in(request, case_id: int):
+    """报到: a unit called in by a whistle reports that it has taken the case up."""
+    return _act(request, case_id, services.case_report_in)
+
+
+@router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
+def case_comment(request, case_id: int, payload: CommentIn):
+    return _act(request, case_id, services.case_comment, note=payload.note)
+
+
+@router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)
+def case_merge(request, case_id: int, payload: MergeIn):
+    into = selectors.case_get(request.user, payload.into_case_id)
+    if into is None:
+        raise ValidationError({"into_case_id": _("Unknown case %(id)s.") % {"id": payload.into_case_id}})
+    return _act(request, case_id, services.case_merge, into=into, note=payload.note)
+
+
+@router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
+def case_publish(request, case_id: int, payload: NoteIn = None):
+    """晒单: put a closed case on the public disclosure board."""
+    return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
+
+
+@router.post(
+    "/cases/{case_id}/photos",
+    response={201: list[PhotoOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"):
+    """Upload up to 9 photos (multipart field `photos`, `kind` intake|result): images only, ≤ 10 MB each."""
+    case = _visible(request.user, case_id)
+    try:
+        added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
+    except TransitionNotAllowed as exc:
+        return 409, {"detail": str(exc)}
+    return 201, [_photo_out(p) for p in added]
+
+
+@router.get("/cases/{case_id}/photos/{photo_id}", response={404: ErrorOut})
+def case_photo_file(request, case_id: int, photo_id: int):
+    case = _visible(request.user, case_id)
+    photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return FileResponse(
+        photo.image.open("rb"), content_type="image/png" if photo.image.name.endswith(".png") else "image/jpeg"
+    )
+
+
+@router.get("/cases/{case_id}/contact", response={200: ContactOut, 403: ErrorOut, 404: ErrorOut})
+def case_contact(request, case_id: int):
+    """The resident's exact address and phone, for those handling the case (each reveal is audited)."""
+    case = _visible(request.user, case_id)
+    return 200, services.case_reveal_contact(actor=request.user, case=case)
+
+
+@router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 404: ErrorOut})
+def case_suggestions(request, case_id: int):
+    """Routing suggestions (属地属事) for the dispatcher, best first."""
+    case = _visible(request.user, case_id)
+    return 200, [
+        {
+            "unit": _org(s.unit),
+            "user": {"id": s.user.pk, "name": s.user.name} if s.user else None,
+            "reason": s.reason,
+        }
+        for s in selectors.route_suggestions(case)
+    ]

@@ -1,0 +1,34 @@
+"""Background work of the case loop, run by django-tasks' database worker (`jinlin db_worker`).
+
+The SLA sweep is periodic without any in-memory timer: each run enqueues the next one a minute
+later (run_after), unless one is already waiting. Everything it needs is in the database, so any
+worker on any machine can run it, and a run that is lost is simply made up by the next one.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
+
+SWEEP_EVERY = timedelta(minutes=1)
+
+
+@task()
+def sla_sweep() -> dict:
+    from .services import sla_sweep_run
+
+    counts = sla_sweep_run()
+    schedule_sla_sweep()
+    return counts
+
+
+def schedule_sla_sweep(*, delay: timedelta = SWEEP_EVERY) -> bool:
+    """Enqueue the next sweep unless one is already waiting. Returns True if it enqueued one."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=sla_sweep.module_path, status=TaskResultStatus.READY).exists()
+    if waiting:
+        return False
+    sla_sweep.using(run_after=timezone.now() + delay).enqueue()
+    return True
