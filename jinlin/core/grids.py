@@ -47,6 +47,7 @@ OVERLAP_TOLERANCE_SHARE = 0.01
 
 GRID_SUFFIX = re.compile(r"\d{3}")
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
+NAME_MAX_LENGTH = OrgUnit._meta.get_field("name").max_length
 
 
 def area_m2(geom) -> float:
@@ -99,7 +100,8 @@ class ImportReport:
         out = [_("%(count)d feature(s) read.") % {"count": self.feature_count}]
         if self.problems:
             out.append(_("%(count)d problem(s) found; nothing was written:") % {"count": len(self.problems)})
-            out.extend(f"  - {p}" for p in self.problems)
+            # File-wide problems first, then feature by feature in file order.
+            out.extend(f"  - {p}" for p in sorted(self.problems, key=lambda p: -1 if p.index is None else p.index))
             return out
         if self.dry_run:
             out.append(_("Dry run: nothing was written."))
@@ -287,7 +289,7 @@ def grids_import(
         return report
 
     grids: list[_Feature] = []
-    outlines: dict[str, tuple[int, object]] = {}
+    outlines: dict[str, object] = {}
     seen_codes: dict[str, int] = {}
     communities = {u.code: u for u in OrgUnit.objects.filter(kind=OrgKind.COMMUNITY)}
 
@@ -309,7 +311,7 @@ def grids_import(
             if code in outlines:
                 report.add(index, code, _("The outline of community %(code)s is given twice.") % {"code": code})
             elif geom is not None and code in communities:
-                outlines[code] = (index, geom)
+                outlines[code] = geom
             continue
         if kind != "grid":
             report.add(index, code, _("Unknown kind “%(kind)s”: use “grid” or “community”.") % {"kind": kind})
@@ -318,6 +320,8 @@ def grids_import(
         name = str(props.get("name") or "").strip()
         if not name:
             report.add(index, code, _("The property “name” is missing."))
+        elif len(name) > NAME_MAX_LENGTH:
+            report.add(index, code, _("The name is longer than %(max)d characters.") % {"max": NAME_MAX_LENGTH})
         owner = _community_of(props, community, communities, report, index, code)
         if code:
             if code in seen_codes:
@@ -443,7 +447,7 @@ def _check_inside_outlines(grids, outlines, communities, report) -> None:
     for feature in grids:
         if feature.geom is None or feature.community is None or feature.community.code not in outlines:
             continue
-        outline = outlines[feature.community.code][1]
+        outline = outlines[feature.community.code]
         outside = area_m2(feature.geom.difference(outline))
         tolerance = min(OVERLAP_TOLERANCE_M2, OVERLAP_TOLERANCE_SHARE * feature.area)
         if outside > tolerance:

@@ -260,6 +260,12 @@ def test_every_problem_of_a_file_is_reported_at_once(communities):
     assert "No community" in text
 
 
+def test_a_name_too_long_for_the_register_is_reported_not_crashed_on(communities):
+    report = grids_import(actor=None, geojson=collection(feature("350102001001001", cell(0), name="网" * 121)))
+
+    assert_refused(report, "Feature 1 (350102001001001)", "longer than 120 characters")
+
+
 def test_a_grid_outside_its_community_outline_is_refused_and_one_inside_accepted(communities):
     outline = feature(COMMUNITY, polygon(ring(LNG, LAT, LNG + 2 * CELL, LAT + CELL)), kind="community", community=None)
 
