@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
+from ninja.responses import Status as Reply
 from pydantic import Field
 
 from jinlin.core.models import OrgUnit, User
@@ -327,8 +328,8 @@ def _act(request, case_id: int, service, **kwargs):
     try:
         service(actor=request.user, case=case, **kwargs)
     except TransitionNotAllowed as exc:
-        return 409, {"detail": str(exc)}
-    return 200, _detail(case_id, request.user)
+        return Reply(409, {"detail": str(exc)})
+    return Reply(200, _detail(case_id, request.user))
 
 
 # ---------------------------------------------------------------- endpoints
@@ -368,7 +369,7 @@ def case_create(request, payload: CaseIn, response: HttpResponse):
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return 201, _detail(case.pk, request.user)
+    return Reply(201, _detail(case.pk, request.user))
 
 
 @router.get("/cases", response=CasePage)
@@ -410,7 +411,7 @@ def case_list(
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, 404: ErrorOut})
 def case_detail(request, case_id: int):
-    return 200, _detail(case_id, request.user)
+    return Reply(200, _detail(case_id, request.user))
 
 
 @router.post("/cases/{case_id}/accept", response=ACTION_RESPONSES)
@@ -527,8 +528,8 @@ def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], 
     try:
         added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
     except TransitionNotAllowed as exc:
-        return 409, {"detail": str(exc)}
-    return 201, [_photo_out(p) for p in added]
+        return Reply(409, {"detail": str(exc)})
+    return Reply(201, [_photo_out(p) for p in added])
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}", response={404: ErrorOut})
@@ -546,18 +547,21 @@ def case_photo_file(request, case_id: int, photo_id: int):
 def case_contact(request, case_id: int):
     """The resident's exact address and phone, for those handling the case (each reveal is audited)."""
     case = _visible(request.user, case_id)
-    return 200, services.case_reveal_contact(actor=request.user, case=case)
+    return Reply(200, services.case_reveal_contact(actor=request.user, case=case))
 
 
 @router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 404: ErrorOut})
 def case_suggestions(request, case_id: int):
     """Routing suggestions (属地属事) for the dispatcher, best first."""
     case = _visible(request.user, case_id)
-    return 200, [
-        {
-            "unit": _org(s.unit),
-            "user": {"id": s.user.pk, "name": s.user.name} if s.user else None,
-            "reason": s.reason,
-        }
-        for s in selectors.route_suggestions(case)
-    ]
+    return Reply(
+        200,
+        [
+            {
+                "unit": _org(s.unit),
+                "user": {"id": s.user.pk, "name": s.user.name} if s.user else None,
+                "reason": s.reason,
+            }
+            for s in selectors.route_suggestions(case)
+        ],
+    )
