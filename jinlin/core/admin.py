@@ -6,6 +6,8 @@ The audit log, API tokens and grid boundaries are read-only: the log is append-o
 issued by logging in, and boundaries change only through the validated grid import.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -127,6 +129,14 @@ class UserAdmin(AuditedAdmin):
     )
     readonly_fields = ("phone_masked", "failed_logins", "locked_until", "last_login", "date_joined")
     inlines = (RoleAssignmentInline,)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "language":
+            # Only the languages the platform speaks; empty means "as the browser asks".
+            return forms.ChoiceField(
+                label=db_field.verbose_name, choices=[("", "—"), *settings.LANGUAGES], required=False
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("mobile phone"))
     def phone_masked(self, obj):

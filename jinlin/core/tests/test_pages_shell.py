@@ -189,6 +189,14 @@ def test_home_shows_one_card_per_role_with_the_org_unit_it_is_bound_to(client, t
     assert "本网格待办" in body
 
 
+def test_every_role_has_a_card_that_says_what_it_can_do():
+    from jinlin.core.models import Role
+
+    for role in Role:
+        guide = navigation.ROLE_GUIDES[role]
+        assert guide.summary and guide.capabilities, role
+
+
 def test_a_page_not_built_yet_is_plain_text_not_a_link(client, tiny_district, monkeypatch):
     guide = navigation.RoleGuide(
         "居",
