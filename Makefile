@@ -37,7 +37,7 @@ static/vendor/.copied: package.json package-lock.json scripts/vendor_assets.mjs
 translations: $(VENV)/.synced
 	@for dir in jinlin/locale jinlin/*/locale; do \
 	  if [ -d "$$dir" ] && ls $$dir/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
-	    $(BIN)/pybabel compile --domain django --directory $$dir --quiet || exit 1; \
+	    $(BIN)/pybabel --quiet compile --domain django --directory $$dir || exit 1; \
 	  fi; \
 	done
 
