@@ -1091,7 +1091,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
         )
 
     late = EscalationTarget.objects.filter(
-        reported_at__isnull=True, urged_at__isnull=True, due_at__lte=now, case__status__in=OPEN
+        reported_at__isnull=True, urged_at__isnull=True, due_at__lte=now, case__status__in=ACTIVE
     )
     target_fields = ["pk", "case_id", "unit_id", "case__status", "case__owner_unit_id"]
     late_count = _each_chunk(late, target_fields, chunk, urge_targets)

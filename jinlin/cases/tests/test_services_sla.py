@@ -146,3 +146,10 @@ def test_the_sweep_command_prints_what_it_did(org, people, capsys):
     call_command("sla_sweep")
     out = capsys.readouterr().out
     assert "urged=0" in out and "expired=0" in out
+
+
+def test_units_are_not_urged_to_report_in_on_a_resolved_case(org, people):
+    case = bring_to(Status.IN_PROGRESS, org, people)
+    (target,) = services.case_escalate(actor=people.worker1, case=case, units=[], lead_unit=org.police)
+    services.case_resolve(actor=people.handler, case=case, result="已处理")
+    assert services.sla_sweep_run(now=target.due_at + timedelta(minutes=1))["escalations_urged"] == 0
