@@ -175,3 +175,13 @@ def screenshot():
         return path
 
     return _shoot
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    """The point-in-grid index lives per process; a rolled-back test must not leave its grids behind."""
+    from jinlin.core.grids import grid_index_invalidate
+
+    grid_index_invalidate()
+    yield
+    grid_index_invalidate()
