@@ -173,6 +173,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Map tiles (docs/map.md): none by default, so the demo works offline; gcj02 for AMap/Tencent tiles.
+JINLIN_MAP_TILE_URL = os.environ.get("JINLIN_MAP_TILE_URL", "")
+JINLIN_MAP_TILE_CRS = os.environ.get("JINLIN_MAP_TILE_CRS", "wgs84")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # 等保 practice: lock an account for 15 minutes after 5 failed logins in a row.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("jinlin.open311.urls")),
     path("stats/", include("jinlin.stats.urls")),
+    path("cases/", include("jinlin.cases.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

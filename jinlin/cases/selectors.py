@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from jinlin.core.masking import mask_name, mask_phone
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import PERSONAL_ROLES, active_assignments
+from jinlin.core.selectors import grids_with_boundaries
 
 from . import machine, rules
 from .machine import ACTIVE, OPEN, Status
@@ -282,3 +283,156 @@ def _prefixes(code: str) -> list[str]:
 
 def is_overdue(case: Case, now=None) -> bool:
     return case.status in ACTIVE and (case.overdue_since is not None or case.due_at <= (now or timezone.now()))
+
+
+# ---------------------------------------------------------------- reads for the pages (views.py)
+# Added by the pages: lists and choices the HTML pages need beyond the API's reads.
+
+# Timeline actions that make up a case's urging and supervision history (中心催单, 纪委督单).
+URGE_ACTIONS = ("urge", "overdue", "raise_tier", "supervise")
+
+
+def sla_light(case: Case, now=None) -> str:
+    """The traffic light of a case's time limit: red overdue, amber past its urge time, else green.
+    Empty for cases whose clock is not running (resolved, closed)."""
+    if case.status not in ACTIVE:
+        return ""
+    now = now or timezone.now()
+    if case.overdue_since is not None or case.due_at <= now:
+        return "red"
+    if case.urge_at is not None and case.urge_at <= now:
+        return "amber"
+    return "green"
+
+
+def my_cases(user: User) -> QuerySet[Case]:
+    """The cases a person reported or follows (merged duplicates included), newest first."""
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    followed = CaseReporter.objects.filter(user=user).values("case_id")
+    return (
+        Case.objects.filter(Q(reporter=user) | Q(submitted_by=user) | Q(pk__in=followed))
+        .select_related("category", "merged_into")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _area_codes(user: User, roles=None) -> list[str]:
+    return [
+        rules.area_code(a.org)
+        for a in active_assignments(user)
+        if a.role not in PERSONAL_ROLES and (roles is None or a.role in roles)
+    ]
+
+
+def _units_in(codes: list[str], kinds) -> QuerySet[OrgUnit]:
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(code__startswith=code)
+    return OrgUnit.objects.filter(q, kind__in=kinds, is_active=True).order_by("kind", "code")
+
+
+def dispatch_units(user: User) -> QuerySet[OrgUnit]:
+    """Units a dispatcher may send a case to: the dispatchable units of their area."""
+    from .services import DISPATCH_KINDS
+
+    return _units_in(_area_codes(user, {Role.DISPATCHER}), DISPATCH_KINDS)
+
+
+def escalation_units(case: Case) -> QuerySet[OrgUnit]:
+    """Units a whistle on this case may name: departments, police, property companies … of its district."""
+    from .services import ESCALATION_KINDS
+
+    return _units_in([case.scope_code[:6]], ESCALATION_KINDS)
+
+
+def handlers_of(units: list[OrgUnit]) -> QuerySet[User]:
+    """People who handle cases for these units (the dispatcher may name one of them)."""
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__org__in=units,
+        role_assignments__is_active=True,
+        role_assignments__role__in=rules.HANDLER_ROLES,
+    ).distinct()
+
+
+def urge_history(user: User) -> QuerySet[TimelineEntry]:
+    """Every urge, overdue mark, tier raise and supervision on the cases `user` may see, newest first."""
+    return (
+        TimelineEntry.objects.filter(action__in=URGE_ACTIONS, case__in=cases_visible_to(user))
+        .select_related("case", "actor", "actor_unit", "owner_unit")
+        .order_by("-at", "-pk")
+    )
+
+
+def urges_by_case(case_ids: list[int]) -> dict[int, list[TimelineEntry]]:
+    by_case: dict[int, list[TimelineEntry]] = {pk: [] for pk in case_ids}
+    entries = TimelineEntry.objects.filter(case_id__in=case_ids, action__in=URGE_ACTIONS).select_related(
+        "actor", "actor_unit"
+    )
+    for entry in entries.order_by("at", "pk"):
+        by_case[entry.case_id].append(entry)
+    return by_case
+
+
+MAP_MAX_CASES = 2000
+
+
+def map_cases(user: User) -> QuerySet[Case]:
+    """Open cases with a point, for the map (the most urgent first, capped)."""
+    return (
+        cases_visible_to(user)
+        .filter(status__in=OPEN, lat__isnull=False, lng__isnull=False)
+        .select_related("category")
+        .order_by("due_at", "pk")[:MAP_MAX_CASES]
+    )
+
+
+def map_grids(user: User) -> QuerySet[OrgUnit]:
+    """Grid polygons of the viewer's area (a grid worker their grid, a dispatcher the district)."""
+    q = Q(pk__in=[])
+    for code in _area_codes(user):
+        q |= Q(code__startswith=code)
+    return grids_with_boundaries().filter(q).order_by("code")
+
+
+# Steps shown on the public board: the changes of state, not comments or who did them.
+PUBLIC_STEP_ACTIONS = ("submit", "accept", "dispatch", "transfer", "claim", "resolve", "evaluate", "visit", "expire")
+
+
+def public_steps(case_ids: list[int]) -> dict[int, list[TimelineEntry]]:
+    """The public steps of published cases: action and date only (no people, no notes)."""
+    by_case: dict[int, list[TimelineEntry]] = {pk: [] for pk in case_ids}
+    entries = TimelineEntry.objects.filter(case_id__in=case_ids, action__in=PUBLIC_STEP_ACTIONS).only(
+        "case_id", "action", "at", "to_status"
+    )
+    for entry in entries.order_by("at", "pk"):
+        by_case[entry.case_id].append(entry)
+    return by_case
+
+
+def map_center(user: User) -> tuple[float, float] | None:
+    """Where a map should open for `user` (lat, lng): their unit's point, else its grid's middle,
+    else the middle of any grid; None when the platform has no places with coordinates yet."""
+    from jinlin.core.selectors import grid_of
+
+    for assignment in active_assignments(user):
+        org = assignment.org
+        if org.lat is not None and org.lng is not None:
+            return org.lat, org.lng
+        grid = grid_of(org) if org.is_place() else None
+        if grid is not None and hasattr(grid, "grid_boundary"):
+            return _middle(grid.grid_boundary.boundary)
+    first = grids_with_boundaries().order_by("code").first()
+    return _middle(first.grid_boundary.boundary) if first else None
+
+
+def _middle(geometry: dict) -> tuple[float, float] | None:
+    rings = geometry.get("coordinates") or []
+    if geometry.get("type") == "MultiPolygon":
+        rings = [ring for polygon in rings for ring in polygon]
+    points = [p for ring in rings for p in ring]
+    if not points:
+        return None
+    lngs, lats = [p[0] for p in points], [p[1] for p in points]
+    return (min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2

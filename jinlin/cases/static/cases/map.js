@@ -1,0 +1,136 @@
+/* The case maps (Leaflet): the dispatcher's map of open cases over grid polygons, and the pin
+ * picker of the report form. Settings come from data attributes (no inline script under the
+ * CSP). Data is WGS-84; with GCJ-02 tiles every drawn point goes through JinlinGeo. */
+(function () {
+  "use strict";
+  var COLOURS = { green: "#1a7f37", amber: "#b7791f", red: "#b42318", "": "#5d6776" };
+
+  function projector(el) {
+    var gcj = el.dataset.tileCrs === "gcj02";
+    return {
+      toMap: function (lat, lng) {
+        return gcj ? window.JinlinGeo.wgs84ToGcj02(lat, lng) : [lat, lng];
+      },
+      fromMap: function (lat, lng) {
+        return gcj ? window.JinlinGeo.gcj02ToWgs84(lat, lng) : [lat, lng];
+      },
+    };
+  }
+
+  function baseMap(el, zoom) {
+    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl });
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+    }
+    var center = (el.dataset.center || "").split(",").map(Number);
+    if (center.length === 2 && !isNaN(center[0])) {
+      var p = projector(el).toMap(center[0], center[1]);
+      map.setView(p, zoom);
+    }
+    return map;
+  }
+
+  function ringsToMap(geometry, proj) {
+    var polys = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+    return polys.map(function (rings) {
+      return rings.map(function (ring) {
+        return ring.map(function (pt) {
+          return proj.toMap(pt[1], pt[0]);
+        });
+      });
+    });
+  }
+
+  function popup(props) {
+    var box = document.createElement("div");
+    box.className = "map-popup";
+    var link = document.createElement("a");
+    link.href = props.url;
+    link.textContent = props.title; // text, never HTML: titles come from residents
+    var meta = document.createElement("div");
+    meta.textContent = props.number + " · " + props.status + (props.light_label ? " · " + props.light_label : "");
+    box.appendChild(link);
+    box.appendChild(meta);
+    return box;
+  }
+
+  function casesMap(el) {
+    var map = baseMap(el, 14);
+    var proj = projector(el);
+    var status = document.querySelector("[data-map-status]");
+    fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
+      .then(function (data) {
+        var bounds = L.latLngBounds([]);
+        var caseCount = 0;
+        data.features.forEach(function (f) {
+          if (f.properties.kind === "grid") {
+            var poly = L.polygon(ringsToMap(f.geometry, proj), { color: "#1d5fb0", weight: 1.5, fillOpacity: 0.06 });
+            poly.bindTooltip(f.properties.name, { sticky: true });
+            poly.addTo(map);
+            bounds.extend(poly.getBounds());
+          } else {
+            var c = f.geometry.coordinates;
+            var at = proj.toMap(c[1], c[0]);
+            var colour = COLOURS[f.properties.light] || COLOURS[""];
+            var marker = L.circleMarker(at, { radius: 8, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.95 });
+            marker.bindPopup(popup(f.properties));
+            marker.addTo(map);
+            bounds.extend(at);
+            caseCount += 1;
+          }
+        });
+        if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
+        el.dataset.cases = String(caseCount);
+        el.dataset.loaded = "1";
+        if (status && caseCount === 0) status.textContent = el.dataset.msgEmpty;
+      })
+      .catch(function () {
+        if (status) status.textContent = document.body.dataset.msgServer;
+      });
+  }
+
+  function pinMap(el) {
+    var map = baseMap(el, 16);
+    var proj = projector(el);
+    var lat = document.getElementById(el.dataset.latInput);
+    var lng = document.getElementById(el.dataset.lngInput);
+    var marker = null;
+    function place(mapLatLng) {
+      if (marker) marker.setLatLng(mapLatLng);
+      else marker = L.marker(mapLatLng, { keyboard: false }).addTo(map);
+    }
+    if (lat.value && lng.value) place(proj.toMap(Number(lat.value), Number(lng.value)));
+    map.on("click", function (e) {
+      var w = proj.fromMap(e.latlng.lat, e.latlng.lng);
+      lat.value = w[0].toFixed(6);
+      lng.value = w[1].toFixed(6);
+      place(e.latlng);
+    });
+    var clear = document.querySelector("[data-pin-clear]");
+    if (clear) {
+      clear.addEventListener("click", function () {
+        lat.value = "";
+        lng.value = "";
+        if (marker) {
+          map.removeLayer(marker);
+          marker = null;
+        }
+      });
+    }
+  }
+
+  function start() {
+    if (typeof L === "undefined") return;
+    // Leaflet's default marker icon path is guessed from its CSS; point it at our copy.
+    L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
+    document.querySelectorAll("[data-map-cases]").forEach(casesMap);
+    document.querySelectorAll("[data-map-pin]").forEach(pinMap);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

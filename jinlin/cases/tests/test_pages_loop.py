@@ -1,0 +1,279 @@
+"""The case pages per role, through Django's test client: intake, lists, the case page and its
+actions, scope (404 out of scope, 403 without the role), escaping, errors in the user's language,
+the map data and the public disclosure board."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from jinlin.cases import services
+from jinlin.cases.machine import Status
+from jinlin.cases.models import Case, CasePhoto
+
+from .conftest import G1_POINT, G2_POINT
+from .flow import bring_to, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg(name="p.jpg"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "red").save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+# ---------------------------------------------------------------- resident
+
+
+def test_resident_reports_a_problem_with_a_pin_and_a_photo(client, org, people, categories, media):
+    as_user(client, people.resident)
+    page = client.get(reverse("cases:report"))
+    assert page.status_code == 200
+    assert "data-map-pin" in page.text  # the grid boundaries give the map a centre
+    response = client.post(
+        reverse("cases:report"),
+        {
+            "title": "路灯不亮",
+            "description": "桂香路口路灯坏了",
+            "category": "streetlight",
+            "lat": G1_POINT[0],
+            "lng": G1_POINT[1],
+            "photos": [jpeg()],
+            "idempotency_key": "k1",
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == reverse("cases:detail", args=[case.pk])
+    assert case.reporter == people.resident and case.grid == org.g1 and case.category == categories.lamp
+    assert case.photos.count() == 1
+    detail = client.get(response.url)
+    assert "路灯不亮" in detail.text and "已上报" in detail.text
+
+
+def test_a_resubmitted_report_form_makes_one_case(client, org, people, media):
+    as_user(client, people.resident)
+    data = {"title": "噪音扰民", "idempotency_key": "same-key"}
+    client.post(reverse("cases:report"), data)
+    client.post(reverse("cases:report"), data)
+    assert Case.objects.count() == 1
+
+
+def test_a_pdf_named_jpg_is_refused_in_chinese_and_no_case_is_left(client, org, people, media):
+    as_user(client, people.resident)
+    fake = SimpleUploadedFile("scan.jpg", b"%PDF-1.4\n%%EOF", content_type="image/jpeg")
+    response = client.post(reverse("cases:report"), {"title": "井盖缺失", "photos": [fake]})
+    assert response.status_code == 422
+    assert "不是 JPEG" in response.text or "JPEG、PNG" in response.text
+    assert Case.objects.count() == 0 and CasePhoto.objects.count() == 0
+
+
+def test_an_empty_title_is_refused_in_english_for_an_english_reader(client, org, people):
+    as_user(client, people.resident)
+    client.cookies["jinlin_language"] = "en"
+    response = client.post(reverse("cases:report"), {"title": " "})
+    assert response.status_code == 422
+    assert "This field is required." in response.text
+    assert Case.objects.count() == 0
+
+
+def test_script_in_a_title_is_shown_escaped(client, org, people):
+    case = submit(people, title="<script>alert(1)</script>")
+    as_user(client, people.resident)
+    for url in (reverse("cases:mine"), reverse("cases:detail", args=[case.pk])):
+        text = client.get(url).text
+        assert "<script>alert(1)</script>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_resident_sees_only_own_cases(client, org, people):
+    mine = submit(people, title="我的诉求")
+    other = submit(people, actor=people.resident_b, point=G2_POINT, title="别人的诉求")
+    as_user(client, people.resident)
+    listing = client.get(reverse("cases:mine")).text
+    assert "我的诉求" in listing and "别人的诉求" not in listing
+    assert client.get(reverse("cases:detail", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("cases:detail", args=[other.pk])).status_code == 404
+
+
+def test_resident_rates_a_resolved_case_and_unsatisfied_reopens_it(client, org, people):
+    case = bring_to(Status.RESOLVED, org, people)
+    as_user(client, people.resident)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert "满意" in page and "基本满意" in page and "不满意" in page
+    response = client.post(
+        reverse("cases:act", args=[case.pk, "evaluate"]), {"rating": "unsatisfied", "comment": "灯还是不亮"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.REOPENED
+
+
+# ---------------------------------------------------------------- scope
+
+
+def test_grid_worker_cannot_open_another_grids_case(client, org, people):
+    case = submit(people)  # in G1
+    as_user(client, people.worker2)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("cases:act", args=[case.pk, "comment"]), {"note": "x"}).status_code == 404
+    as_user(client, people.worker1)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+
+
+def test_pages_need_their_role(client, org, people):
+    as_user(client, people.resident)
+    for name in ("queue", "overdue", "urges", "map", "map_data", "inbox", "intake", "patrol"):
+        assert client.get(reverse(f"cases:{name}")).status_code == 403, name
+
+
+def test_anonymous_visitors_are_sent_to_log_in_except_for_the_board(client, org, people):
+    assert client.get(reverse("cases:mine")).status_code == 302
+    assert client.get(reverse("cases:public")).status_code == 200
+
+
+def test_photos_are_served_only_to_those_who_may_see_the_case(client, org, people, media):
+    case = submit(people)
+    (photo,) = services.case_photos_add(actor=people.resident, case=case, kind="intake", uploads=[jpeg()])
+    url = reverse("cases:photo", args=[case.pk, photo.pk])
+    assert as_user(client, people.worker1).get(url).status_code == 200
+    assert as_user(client, people.worker2).get(url).status_code == 404
+
+
+# ---------------------------------------------------------------- dispatcher, handler
+
+
+def test_dispatcher_accepts_and_dispatches_with_the_routing_suggestion_preselected(client, org, people, categories):
+    case = submit(people, category_code="property")
+    as_user(client, people.dispatcher)
+    assert case.title in client.get(reverse("cases:queue")).text
+    assert client.post(reverse("cases:act", args=[case.pk, "accept"]), {"category": "", "note": ""}).status_code == 302
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    # 属事: the property category's department comes first and is pre-selected.
+    assert f'<option value="{org.housing.pk}" selected>' in page
+    response = client.post(reverse("cases:act", args=[case.pk, "dispatch"]), {"unit": org.housing.pk, "note": "请处理"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED and case.owner_unit == org.housing
+    assert case.title not in client.get(reverse("cases:queue")).text
+
+
+def test_an_action_the_state_does_not_allow_answers_409(client, org, people):
+    case = bring_to(Status.ACCEPTED, org, people)
+    as_user(client, people.handler)
+    case_url = reverse("cases:act", args=[case.pk, "claim"])
+    # The handler's unit does not own the accepted case: not an action they are offered.
+    assert client.post(case_url).status_code in {403, 404, 409}
+    as_user(client, people.dispatcher)
+    response = client.post(reverse("cases:act", args=[case.pk, "accept"]), {})
+    assert response.status_code == 409
+    assert "data-action-error" in response.text
+
+
+def test_handler_claims_returns_with_a_reason_and_the_case_is_back_in_the_queue(client, org, people):
+    case = bring_to(Status.DISPATCHED, org, people)
+    as_user(client, people.handler)
+    inbox = client.get(reverse("cases:inbox")).text
+    assert case.title in inbox and 'data-sla="green"' in inbox
+    assert client.post(reverse("cases:act", args=[case.pk, "claim"])).status_code == 302
+    empty = client.post(reverse("cases:act", args=[case.pk, "return"]), {"reason": ""})
+    assert empty.status_code == 422
+    assert client.post(reverse("cases:act", args=[case.pk, "return"]), {"reason": "不属于本部门"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+    assert case.title in as_user(client, people.dispatcher).get(reverse("cases:queue")).text
+
+
+def test_handler_resolves_with_a_result_photo(client, org, people, media):
+    case = bring_to(Status.IN_PROGRESS, org, people)
+    as_user(client, people.handler)
+    response = client.post(reverse("cases:act", args=[case.pk, "resolve"]), {"result": "已修复", "photos": [jpeg()]})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED and case.photos.filter(kind="result").count() == 1
+
+
+def test_grid_worker_blows_the_whistle_with_a_lead_and_a_helper(client, org, people):
+    case = bring_to(Status.DISPATCHED, org, people)
+    as_user(client, people.worker1)
+    response = client.post(
+        reverse("cases:act", args=[case.pk, "escalate"]),
+        {"units": [org.police.pk, org.urban.pk], "lead": org.urban.pk, "note": "联合处置"},
+    )
+    assert response.status_code == 302
+    roles = dict(case.escalations.values_list("unit__code", "role"))
+    assert roles == {"350102B02": "lead", "350102001P01": "helper"}
+    as_user(client, people.officer)
+    assert case.title in client.get(reverse("cases:whistles")).text
+    assert client.post(reverse("cases:act", args=[case.pk, "report_in"])).status_code == 302
+
+
+def test_grid_worker_files_a_patrol_report(client, org, people):
+    as_user(client, people.worker1)
+    response = client.post(reverse("cases:patrol"), {"title": "占道经营", "lat": G1_POINT[0], "lng": G1_POINT[1]})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.channel == "grid_patrol" and case.kind == "event"
+
+
+def test_staff_record_a_phone_call_for_a_resident(client, org, people):
+    as_user(client, people.staff_a)
+    response = client.post(
+        reverse("cases:intake"),
+        {"channel": "hotline_12345", "phone": "13800000001", "title": "水压不足", "contact_name": "王小明"},
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.channel == "hotline_12345" and case.reporter == people.resident and case.submitted_by == people.staff_a
+    bad = client.post(reverse("cases:intake"), {"channel": "phone", "phone": "12345", "title": "x"})
+    assert bad.status_code == 422 and Case.objects.count() == 1
+
+
+# ---------------------------------------------------------------- supervisor, map, board
+
+
+def test_supervisor_sees_overdue_cases_with_their_urge_history(client, org, people):
+    from datetime import timedelta
+
+    case = bring_to(Status.DISPATCHED, org, people)
+    services.sla_sweep_run(now=case.urge_at + timedelta(minutes=1))
+    case.refresh_from_db()
+    services.sla_sweep_run(now=case.due_at + timedelta(minutes=1))
+    as_user(client, people.supervisor)
+    page = client.get(reverse("cases:overdue")).text
+    assert case.title in page and "催单" in page and "超期" in page
+    assert client.post(reverse("cases:act", args=[case.pk, "supervise"]), {"note": "限期整改"}).status_code == 302
+    assert "限期整改" in client.get(reverse("cases:urges")).text
+
+
+def test_map_data_holds_only_the_viewers_grids_and_cases(client, org, people):
+    submit(people, title="一网格的事")
+    submit(people, actor=people.resident_b, point=G2_POINT, title="二网格的事")
+    data = as_user(client, people.worker1).get(reverse("cases:map_data")).json()
+    names = {f["properties"].get("name") or f["properties"]["title"] for f in data["features"]}
+    assert names == {"桂香一网格", "一网格的事"}
+    data = as_user(client, people.dispatcher).get(reverse("cases:map_data")).json()
+    assert len(data["features"]) == 4
+
+
+def test_the_public_board_shows_published_cases_without_personal_data(client, org, people, categories):
+    case = bring_to(
+        Status.CLOSED, org, people, category_code="streetlight", address="桂香小区3号楼2单元501", title="路灯坏了"
+    )
+    hidden = bring_to(Status.CLOSED, org, people, title="未公开的诉求")
+    assert "路灯坏了" not in client.get(reverse("cases:public")).text
+    services.case_publish(actor=people.dispatcher, case=case)
+    text = client.get(reverse("cases:public")).text
+    assert "路灯坏了" in text and "路灯" in text and case.place_label in text and "已更换灯具" in text
+    assert "未公开的诉求" not in text and hidden.number not in text
+    for private in ("王小明", "13800000001", "3号楼2单元501", "138****0001"):
+        assert private not in text
+    assert "路灯坏了" not in client.get(reverse("cases:public"), {"category": "property"}).text
+    assert "路灯坏了" in client.get(reverse("cases:public"), {"category": "streetlight"}).text

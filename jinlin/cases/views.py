@@ -1,0 +1,461 @@
+"""Pages of the closed loop (七单工作法): resident, grid worker and handler, dispatcher, supervisor,
+and the public disclosure board. Thin: reads through selectors.py, writes through services.py;
+a service's ValidationError goes back on the form (422), a refusal is 403, a case outside the
+viewer's scope is 404, an action the case's state does not allow is 409."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from jinlin.core.models import Role
+from jinlin.core.scope import has_role
+
+from . import forms, rules, selectors, services
+from .machine import Status, TransitionNotAllowed, action_label
+from .models import Channel, PhotoKind
+
+PAGE_SIZE = 20
+PUBLIC_PAGE_SIZE = 10
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _with_lights(cases):
+    now = timezone.now()
+    for case in cases:
+        case.light = selectors.sla_light(case, now)
+        case.light_label = _sla_label(case.light)
+    return cases
+
+
+def _sla_label(light: str) -> str:
+    return {"green": _("On time"), "amber": _("Due soon"), "red": _("Overdue")}.get(light, "")
+
+
+def _require(user, *roles):
+    if not (user.is_superuser or has_role(user, *roles)):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- intake (点单)
+
+# mode → (channel or None for a staff choice, roles allowed, page heading)
+INTAKE_MODES = {
+    "report": (Channel.RESIDENT_APP, None),
+    "patrol": (Channel.GRID_PATROL, (Role.GRID_WORKER,)),
+    "intake": (None, tuple(rules.RECORDING_ROLES)),
+}
+
+
+def _submit_page(request, mode: str):
+    channel, roles = INTAKE_MODES[mode]
+    user = request.user
+    if roles is not None:
+        _require(user, *roles)
+    form_class = forms.IntakeForm if channel is None else forms.SubmitForm
+    categories = list(selectors.categories_active())
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, categories=categories)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # One transaction: a photo refused by its content leaves no case without it.
+                with transaction.atomic():
+                    case, _created = services.case_submit(
+                        actor=user,
+                        title=data["title"],
+                        description=data["description"],
+                        category_code=data["category"] or None,
+                        lat=data["lat"],
+                        lng=data["lng"],
+                        address=data["address"],
+                        channel=data.get("channel") or channel,
+                        on_behalf_of_phone=data.get("phone") or None,
+                        contact_name=data.get("contact_name", ""),
+                        idempotency_key=request.POST.get("idempotency_key", ""),
+                    )
+                    if data["photos"] and _created:
+                        services.case_photos_add(actor=user, case=case, kind=PhotoKind.INTAKE, uploads=data["photos"])
+            except ValidationError as exc:
+                forms.apply_errors(form, exc, form.FIELD_MAP)
+            else:
+                messages.success(
+                    request, _("Case %(number)s is registered. We will keep you informed.") % {"number": case.number}
+                )
+                return redirect("cases:detail", pk=case.pk)
+        status = 422
+    else:
+        form = form_class(categories=categories)
+    center = selectors.map_center(user)
+    return render(
+        request,
+        "cases/submit.html",
+        {
+            "form": form,
+            "mode": mode,
+            "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+            "map": _map_settings(center),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report(request):
+    return _submit_page(request, "report")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def patrol(request):
+    return _submit_page(request, "patrol")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intake(request):
+    return _submit_page(request, "intake")
+
+
+# ---------------------------------------------------------------- lists
+
+
+@require_safe
+@login_required
+def mine(request):
+    page = _page(request, selectors.my_cases(request.user))
+    _with_lights(page.object_list)
+    return render(request, "cases/mine.html", {"page": page})
+
+
+@require_safe
+@login_required
+def inbox(request):
+    _require(request.user, *rules.HANDLER_ROLES, Role.BUILDING_HEAD, Role.OWNERS_COMMITTEE_REP)
+    page = _page(request, selectors.inbox(request.user))
+    _with_lights(page.object_list)
+    return render(request, "cases/inbox.html", {"page": page})
+
+
+@require_safe
+@login_required
+def whistles(request):
+    page = _page(request, selectors.pending_reports(request.user))
+    return render(request, "cases/whistles.html", {"page": page})
+
+
+@require_safe
+@login_required
+def queue(request):
+    _require(request.user, Role.DISPATCHER)
+    page = _page(request, selectors.dispatch_queue(request.user))
+    _with_lights(page.object_list)
+    return render(request, "cases/queue.html", {"page": page})
+
+
+@require_safe
+@login_required
+def overdue(request):
+    _require(request.user, Role.DISCIPLINE_SUPERVISOR, Role.DISPATCHER, Role.PLATFORM_ADMIN)
+    page = _page(request, selectors.overdue_cases(request.user))
+    _with_lights(page.object_list)
+    history = selectors.urges_by_case([c.pk for c in page.object_list])
+    for case in page.object_list:
+        case.urges = [_step(entry, request.user) for entry in history[case.pk]]
+    return render(request, "cases/overdue.html", {"page": page})
+
+
+@require_safe
+@login_required
+def urges(request):
+    _require(request.user, Role.DISCIPLINE_SUPERVISOR, Role.DISPATCHER, Role.PLATFORM_ADMIN)
+    page = _page(request, selectors.urge_history(request.user))
+    page.object_list = [_step(entry, request.user) for entry in page.object_list]
+    return render(request, "cases/urges.html", {"page": page})
+
+
+# ---------------------------------------------------------------- the case page
+
+
+def _step(entry, viewer) -> dict:
+    return {
+        "entry": entry,
+        "label": action_label(entry.action),
+        "actor": selectors.actor_label(entry, viewer),
+        "status": Status(entry.to_status).label if entry.to_status in Status.values else "",
+        "changed": entry.to_status != entry.from_status,
+    }
+
+
+def _visible_case(request, pk: int):
+    case = selectors.case_get(request.user, pk)
+    if case is None:
+        # Out of scope reads as "no such case": never confirm that another grid's case exists.
+        raise Http404
+    return case
+
+
+def _action_forms(user, case, actions, bound_action=None, data=None, files=None) -> dict:
+    """One form per action the viewer may take; the one just posted is bound to its input."""
+    categories = list(selectors.categories_active())
+
+    def make(action):
+        args = (data, files) if action == bound_action else ()
+        if action == "accept":
+            return forms.AcceptForm(*args, categories=categories)
+        if action == "dispatch":
+            suggestions = selectors.route_suggestions(case)
+            units = selectors.dispatch_units(user)
+            people = selectors.handlers_of([s.unit for s in suggestions])
+            initial = {}
+            if suggestions:  # 属地属事: the best suggestion is pre-selected; the dispatcher may override
+                best = suggestions[0]
+                initial = {"unit": best.unit.pk, "user": best.user.pk if best.user else None}
+            return forms.DispatchForm(*args, units=units, people=people, initial=initial)
+        if action == "escalate":
+            return forms.EscalateForm(*args, units=selectors.escalation_units(case))
+        if action in {"reject", "return"}:
+            return forms.ReasonForm(*args)
+        if action == "resolve":
+            return forms.ResolveForm(*args)
+        if action in {"evaluate", "visit"}:
+            return forms.RateForm(*args)
+        if action == "merge":
+            return forms.MergeForm(*args)
+        if action == "comment":
+            return forms.CommentForm(*args)
+        if action in {"reopen", "urge", "supervise", "publish"}:
+            return forms.NoteForm(*args)
+        return None  # claim, report_in: a button is enough
+
+    return {action: make(action) for action in actions}
+
+
+def _run(action, user, case, form):
+    """Call the service of `action` with the form's input."""
+    data = form.cleaned_data if form is not None else {}
+    s = services
+    if action == "accept":
+        return s.case_accept(actor=user, case=case, category_code=data["category"] or None, note=data["note"])
+    if action == "reject":
+        return s.case_reject(actor=user, case=case, reason=data["reason"])
+    if action == "dispatch":
+        return s.case_dispatch(actor=user, case=case, unit=data["unit"], user=data["user"], note=data["note"])
+    if action == "merge":
+        into = selectors.cases_visible_to(user).filter(number=data["into"].strip()).first()
+        if into is None:
+            raise ValidationError({"into_case_id": _("No case with this number in your area.")})
+        return s.case_merge(actor=user, case=case, into=into, note=data["note"])
+    if action == "claim":
+        return s.case_claim(actor=user, case=case)
+    if action == "return":
+        return s.case_return(actor=user, case=case, reason=data["reason"])
+    if action == "resolve":
+        with transaction.atomic():
+            if data["photos"]:
+                s.case_photos_add(actor=user, case=case, kind=PhotoKind.RESULT, uploads=data["photos"])
+            return s.case_resolve(actor=user, case=case, result=data["result"])
+    if action == "evaluate":
+        return s.case_evaluate(actor=user, case=case, rating=data["rating"], comment=data["comment"])
+    if action == "visit":
+        return s.case_visit(actor=user, case=case, rating=data["rating"], comment=data["comment"])
+    if action == "escalate":
+        return s.case_escalate(
+            actor=user, case=case, units=list(data["units"]), lead_unit=data["lead"], note=data["note"]
+        )
+    if action == "report_in":
+        return s.case_report_in(actor=user, case=case)
+    if action == "comment":
+        return s.case_comment(actor=user, case=case, note=data["note"])
+    service = {
+        "reopen": s.case_reopen,
+        "urge": s.case_urge,
+        "supervise": s.case_supervise,
+        "publish": s.case_publish,
+    }[action]
+    return service(actor=user, case=case, note=data["note"])
+
+
+DONE_MESSAGES = {
+    "accept": gettext_lazy("The case is accepted."),
+    "reject": gettext_lazy("The case is rejected; the resident will see the reason."),
+    "dispatch": gettext_lazy("The case is dispatched."),
+    "merge": gettext_lazy("The case is merged into the other one."),
+    "claim": gettext_lazy("You have taken the case."),
+    "return": gettext_lazy("The case is returned to the command centre."),
+    "resolve": gettext_lazy("The case is resolved; the resident can now rate it."),
+    "evaluate": gettext_lazy("Thank you for your rating."),
+    "visit": gettext_lazy("The follow-up rating is recorded."),
+    "reopen": gettext_lazy("The case is reopened for rework."),
+    "urge": gettext_lazy("The unit has been urged."),
+    "supervise": gettext_lazy("The case is under supervision."),
+    "escalate": gettext_lazy("The units are called in (吹哨)."),
+    "report_in": gettext_lazy("Your unit has reported in (报到)."),
+    "comment": gettext_lazy("Your comment is added."),
+    "publish": gettext_lazy("The case is published on the disclosure board."),
+}
+
+
+def _detail_context(request, case, actions, action_forms, error=""):
+    user = request.user
+    suggestions = selectors.route_suggestions(case) if "dispatch" in actions else []
+    follower = rules.is_follower(user, case)
+    return {
+        "case": _with_lights([case])[0],
+        "steps": [_step(e, user) for e in selectors.case_timeline(case)],
+        "photos": list(case.photos.all()),
+        "action_forms": [(a, action_label(a), f) for a, f in action_forms.items()],
+        "suggestions": suggestions,
+        "reporter": selectors.reporter_view(case, user) if not follower else None,
+        "address": case.address if follower else selectors.mask_address(case.address),
+        "escalations": list(case.escalations.select_related("unit")),
+        "followers_count": case.followers.count(),
+        "error": error,
+    }
+
+
+@require_safe
+@login_required
+def detail(request, pk: int):
+    case = _visible_case(request, pk)
+    actions = selectors.allowed_actions(request.user, case)
+    context = _detail_context(request, case, actions, _action_forms(request.user, case, actions))
+    return render(request, "cases/detail.html", context)
+
+
+@require_POST
+@login_required
+def act(request, pk: int, action: str):
+    user = request.user
+    case = _visible_case(request, pk)
+    if action not in DONE_MESSAGES:
+        raise Http404
+    actions = selectors.allowed_actions(user, case)
+    action_forms = _action_forms(user, case, actions, action, request.POST, request.FILES)
+    form = action_forms.get(action)
+    error, status = "", 422
+    if action not in actions:
+        error, status = _("This action is not possible for this case now."), 409
+    elif form is None or form.is_valid():
+        try:
+            _run(action, user, case, form)
+        except TransitionNotAllowed as exc:
+            error, status = str(exc), 409
+        except PermissionDenied as exc:
+            error, status = str(exc) or _("You are not allowed to do this."), 403
+        except ValidationError as exc:
+            if form is None:
+                error = " ".join(exc.messages)
+            else:
+                forms.apply_errors(form, exc, getattr(form, "FIELD_MAP", {}))
+        else:
+            messages.success(request, DONE_MESSAGES[action])
+            return redirect("cases:detail", pk=case.pk)
+    case.refresh_from_db()
+    context = _detail_context(request, case, actions, action_forms, error=error)
+    context["open_action"] = action
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@require_safe
+@login_required
+def photo(request, pk: int, photo_id: int):
+    case = _visible_case(request, pk)
+    item = case.photos.filter(pk=photo_id).first()
+    if item is None:
+        raise Http404
+    return FileResponse(item.image.open("rb"))
+
+
+# ---------------------------------------------------------------- the map
+
+
+def _map_settings(center) -> dict:
+    return {
+        "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
+        "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
+        "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
+    }
+
+
+@require_safe
+@login_required
+def case_map(request):
+    _require(request.user, Role.DISPATCHER, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISCIPLINE_SUPERVISOR)
+    return render(
+        request,
+        "cases/map.html",
+        {"map": _map_settings(selectors.map_center(request.user)), "data_url": reverse("cases:map_data")},
+    )
+
+
+@require_safe
+@login_required
+def map_data(request):
+    """GeoJSON of the viewer's grids and open cases (WGS-84; the page shifts it for GCJ-02 tiles)."""
+    user = request.user
+    _require(user, Role.DISPATCHER, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISCIPLINE_SUPERVISOR)
+    now = timezone.now()
+    grids = [
+        {
+            "type": "Feature",
+            "geometry": unit.grid_boundary.boundary,
+            "properties": {"kind": "grid", "code": unit.code, "name": unit.name},
+        }
+        for unit in selectors.map_grids(user)
+    ]
+    cases = []
+    for case in selectors.map_cases(user):
+        light = selectors.sla_light(case, now)
+        cases.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [case.lng, case.lat]},
+                "properties": {
+                    "kind": "case",
+                    "number": case.number,
+                    "title": case.title,
+                    "status": str(case.get_status_display()),
+                    "light": light,
+                    "light_label": str(_sla_label(light)),
+                    "url": reverse("cases:detail", args=[case.pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": grids + cases})
+
+
+# ---------------------------------------------------------------- the public board (晒单)
+
+
+@require_safe
+def public(request):
+    """No login: published closed cases with their public fields only (no names, phones, addresses)."""
+    categories = list(selectors.categories_active())
+    form = forms.BoardFilterForm(request.GET, categories=categories)
+    category = form.cleaned_data["category"] if form.is_valid() else ""
+    cases = selectors.public_cases()
+    if category:
+        cases = cases.filter(Q(category__code=category) | Q(category__parent__code=category))
+    page = _page(request, cases, PUBLIC_PAGE_SIZE)
+    steps = selectors.public_steps([c.pk for c in page.object_list])
+    for case in page.object_list:
+        case.public_steps = [{"label": action_label(e.action), "at": e.at} for e in steps[case.pk]]
+    return render(request, "cases/public.html", {"page": page, "form": form, "category": category})
