@@ -58,3 +58,4 @@ from .core.api import router as core_router  # noqa: E402
 
 api.add_router("/", core_router)
 from .cases.api import router as cases_router; api.add_router("/", cases_router)  # noqa: E402, E702, I001
+from .stats.api import router as stats_router; api.add_router("/", stats_router)  # noqa: E402, E702, I001
