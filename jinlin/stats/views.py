@@ -1,0 +1,112 @@
+"""The metrics dashboard (/stats/) and its CSV and Excel exports, for staff roles only."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .forms import RANK_CHOICES, MetricsFilterForm
+from .table import COLUMNS, build_table, display, ranked_rows, table_csv, table_xlsx, value_of
+
+# The ranking chart shows the best this many rows; the table below it shows them all.
+CHART_ROWS = 20
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _form(request) -> MetricsFilterForm:
+    user = request.user
+    if not selectors.can_view_metrics(user):
+        raise PermissionDenied(_("The dashboard is for staff."))
+    return MetricsFilterForm(request.GET, user=user, org_choices=list(selectors.metric_orgs(user)))
+
+
+def _percent(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def _tiles(total) -> list[dict]:
+    tiles = []
+    for column in COLUMNS:
+        if column.kind != "rate":
+            continue
+        tiles.append(
+            {
+                "name": column.name,
+                "label": column.header,
+                "value": display(column, getattr(total, column.name)),
+                "numerator": value_of(total, column.numerator),
+                "denominator": value_of(total, column.denominator),
+            }
+        )
+    return tiles
+
+
+def _charts(result, trend, table_rows, rank_by: str) -> dict:
+    rank_label = str(dict(RANK_CHOICES)[rank_by])
+    is_rate = rank_by != "intake"
+    ranked = [r for r in table_rows if getattr(r, rank_by) is not None][:CHART_ROWS]
+    series = ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")
+    return {
+        "trend": {
+            "months": [r.key for r in trend.rows],
+            "intake": [r.intake for r in trend.rows],
+            "rates": {name: [_percent(getattr(r, name)) for r in trend.rows] for name in series},
+        },
+        "ranking": {
+            "labels": [r.label for r in ranked],
+            "values": [_percent(getattr(r, rank_by)) if is_rate else getattr(r, rank_by) for r in ranked],
+            "name": rank_label,
+            "percent": is_rate,
+        },
+        "text": {
+            "intake": _("Intake"),
+            "cases": _("Cases"),
+            "rate": _("Rate (%)"),
+            **{c.name: str(c.header) for c in COLUMNS if c.name in series},
+        },
+    }
+
+
+@login_required
+def dashboard(request):
+    form = _form(request)
+    context = {"form": form}
+    if not form.is_valid():
+        return render(request, "stats/dashboard.html", context, status=400)
+    params = form.params()
+    rank_by = form.cleaned_data["rank_by"]
+    result = selectors.case_metrics(request.user, **params)
+    trend = result
+    if result.group_by != "month":
+        trend = selectors.case_metrics(request.user, **{**params, "group_by": "month"})
+    table = build_table(result, rank_by)
+    context.update(
+        result=result,
+        table=table,
+        tiles=_tiles(result.total),
+        total=result.total,
+        charts=_charts(result, trend, ranked_rows(result, rank_by), rank_by),
+        query=form.data.urlencode(),
+    )
+    return render(request, "stats/dashboard.html", context)
+
+
+@login_required
+def export(request, fmt: str):
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    form = _form(request)
+    if not form.is_valid():
+        return render(request, "stats/dashboard.html", {"form": form}, status=400)
+    params = form.params()
+    result = selectors.case_metrics(request.user, **params)
+    table = build_table(result, form.cleaned_data["rank_by"])
+    name = f"jinlin-metrics-{result.group_by}-{result.date_from:%Y%m%d}-{result.date_to:%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(table_xlsx(table, title=_("Case metrics")), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
