@@ -990,7 +990,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
     UPDATE statements (one per SLA policy group), never one query per case.
     """
     now = _now(now)
-    book = sla.PolicyBook()
+    books = []  # the policy table, read only if some case ran over
     raised_total = 0
 
     # 1. 中心催单: urge time reached, not yet urged for this deadline, not yet overdue.
@@ -1018,8 +1018,10 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
             raise_tier = r["overdue_count"] + 1 >= 2 and r["tier"] != Tier.HARD
             r["new_tier"] = sla.next_tier(r["tier"]) if raise_tier else r["tier"]
             groups[(r["category_id"], r["tier"], r["new_tier"])].append(r)
+        if not books:
+            books.append(sla.PolicyBook())
         for (category_id, tier, new_tier), members in groups.items():
-            due_at, urge_at = sla.deadlines(now, book.limit(category_id, new_tier))
+            due_at, urge_at = sla.deadlines(now, books[0].limit(category_id, new_tier))
             for r in members:
                 r["next_due_at"] = due_at
             Case.objects.filter(pk__in=[r["pk"] for r in members]).update(

@@ -1,7 +1,8 @@
 """Drive a case along the loop with the conftest people, so each test starts from the state it needs."""
 
 from jinlin.cases import services
-from jinlin.cases.machine import Status
+from jinlin.cases.machine import MACHINE, TERMINAL, Status
+from jinlin.cases.models import TimelineEntry
 
 from .conftest import G1_POINT
 
@@ -29,3 +30,25 @@ def bring_to(status, org, people, case=None, **submit_fields):
         case = steps[step](case)
     case.refresh_from_db()
     return case
+
+
+def assert_invariants(case):
+    """The invariants of DESIGN.md for one case: owner, due time, a complete timeline within the machine."""
+    case.refresh_from_db()
+    assert case.due_at is not None
+    if case.status not in TERMINAL:
+        assert case.owner_unit_id is not None
+    entries = list(TimelineEntry.objects.filter(case=case).order_by("pk"))
+    assert entries[0].action == "submit" and entries[0].from_status == ""
+    state = ""
+    for entry in entries:
+        rule = MACHINE[entry.action]
+        # Every entry starts where the previous one ended: no state change goes unrecorded.
+        assert entry.from_status == state, (entry.action, entry.from_status, state)
+        assert entry.from_status in rule.sources, (entry.action, entry.from_status)
+        if rule.is_side:
+            assert entry.to_status == entry.from_status
+        else:
+            assert entry.to_status in rule.targets, (entry.action, entry.to_status)
+        state = entry.to_status
+    assert state == case.status
