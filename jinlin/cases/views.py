@@ -313,6 +313,10 @@ DONE_MESSAGES = {
 }
 
 
+# The next step of the loop for the viewer is shown open; the other actions stay folded.
+PRIMARY_ORDER = ("evaluate", "claim", "resolve", "report_in", "accept", "dispatch", "supervise", "publish")
+
+
 def _detail_context(request, case, actions, action_forms, error=""):
     user = request.user
     suggestions = selectors.route_suggestions(case) if "dispatch" in actions else []
@@ -328,6 +332,7 @@ def _detail_context(request, case, actions, action_forms, error=""):
         "escalations": list(case.escalations.select_related("unit")),
         "followers_count": case.followers.count(),
         "error": error,
+        "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
     }
 
 
