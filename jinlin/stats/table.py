@@ -115,11 +115,20 @@ def build_table(result: MetricsResult, rank_by: str) -> Table:
     return Table(headers=headers, rows=body, ranked=ranked)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); unit and
+# category names are typed in by people, so such a name is written with a leading apostrophe.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _csv_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def table_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.headers)
-    writer.writerows(table.text_rows())
+    writer.writerows([[_csv_safe(text) for text in row] for row in table.text_rows()])
     # A byte-order mark makes Excel on Chinese Windows read the file as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -138,6 +147,8 @@ def table_xlsx(table: Table, *, title: str) -> bytes:
         # Numbers stay numbers (formatted as on the page); text and missing figures as shown.
         sheet.append([(c.text or None) if c.value is None or c.column.kind == "text" else c.value for c in row])
         for written, cell in zip(sheet[sheet.max_row], row, strict=True):
+            if written.data_type == "f":
+                written.data_type = "s"  # a name that starts with "=" stays text, never a formula
             if cell.value is None:
                 continue
             if cell.column.kind == "rate":

@@ -101,6 +101,17 @@ def accept_and_dispatch(d, case, unit, day, month=3):
     cases.case_dispatch(actor=d.dispatcher, case=case, unit=unit, at=at(month, day, 11))
 
 
+def resolved_case(d, day):
+    """One more lamp case in community A on 2026-03-`day`, handled in a day and rated 满意."""
+    case = patrol(d, d.worker_a, d.lamp, at(3, day, 9))
+    cases.case_accept(actor=d.dispatcher, case=case, at=at(3, day, 10))
+    cases.case_dispatch(actor=d.dispatcher, case=case, unit=d.housing, at=at(3, day, 11))
+    cases.case_claim(actor=d.handler, case=case, at=at(3, day, 12))
+    cases.case_resolve(actor=d.handler, case=case, result="已处理", at=at(3, day, 15))
+    cases.case_evaluate(actor=d.worker_a, case=case, rating="satisfied", at=at(3, day, 16))
+    return case
+
+
 @pytest.fixture
 def story(district):
     """The eight cases of the module docstring, replayed in time order."""

@@ -7,7 +7,14 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
+
+from jinlin.core.models import OrgUnit
+from jinlin.core.workcalendar import calendar_cache_clear
+
+from .conftest import resolved_case
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -170,3 +177,29 @@ def test_the_page_reads_in_english_too(story, district, page, client):
     assert rows[0][:4] == ["Rank", "Group", "Intake", "Response rate"]
     assert rows[-1][1] == "Total"
     assert "Case metrics" in response.content.decode()
+
+
+def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_exports(story, district, page):
+    OrgUnit.objects.filter(code="350102001001").update(name="=HYPERLINK(1)")
+    params = {"group_by": "community", **MARCH}
+    text = page(district.admin, "/stats/export.csv", **params).content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
+    sheet = load_workbook(io.BytesIO(page(district.admin, "/stats/export.xlsx", **params).content)).active
+    labels = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    assert "=HYPERLINK(1)" in labels
+    assert all(row[1].data_type == "s" for row in sheet.iter_rows(min_row=2))
+
+
+def test_the_dashboard_costs_the_same_number_of_queries_with_more_cases(story, district, client):
+    client.force_login(district.admin)
+
+    def queries():
+        calendar_cache_clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/stats/", {"group_by": "grid", **MARCH}).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for day in range(11, 16):
+        resolved_case(district, day)
+    assert queries() == before

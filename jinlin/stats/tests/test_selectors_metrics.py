@@ -7,11 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jinlin.cases import services as cases
 from jinlin.core.workcalendar import calendar_cache_clear
 from jinlin.stats.selectors import case_metrics, metric_org_get
 
-from .conftest import NOW, at, patrol
+from .conftest import NOW, at, resolved_case
 
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31), "now": NOW}
 A, B, C = "350102001001", "350102001002", "350102002001"
@@ -144,16 +143,6 @@ def test_a_case_still_inside_its_response_window_is_not_yet_counted(story, distr
     assert case_metrics(district.admin, group_by="community", **early).total.response_due == 4
 
 
-def _resolved_case(d, day):
-    case = patrol(d, d.worker_a, d.lamp, at(3, day, 9))
-    cases.case_accept(actor=d.dispatcher, case=case, at=at(3, day, 10))
-    cases.case_dispatch(actor=d.dispatcher, case=case, unit=d.housing, at=at(3, day, 11))
-    cases.case_claim(actor=d.handler, case=case, at=at(3, day, 12))
-    cases.case_resolve(actor=d.handler, case=case, result="已处理", at=at(3, day, 15))
-    cases.case_evaluate(actor=d.worker_a, case=case, rating="satisfied", at=at(3, day, 16))
-    return case
-
-
 @pytest.mark.parametrize("group_by", ["grid", "community", "street", "department", "category", "month"])
 def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(district, group_by):
     def queries():
@@ -164,10 +153,10 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(district, 
             case_metrics(user, group_by=group_by, **MARCH)
         return len(ctx.captured_queries)
 
-    _resolved_case(district, 2)
+    resolved_case(district, 2)
     few = queries()
     for day in range(3, 20):
-        _resolved_case(district, day)
+        resolved_case(district, day)
     assert queries() == few
     # Roles, six aggregate families, the handling-time pairs, the row labels, the calendar's year.
     assert few <= 10
