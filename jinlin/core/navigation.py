@@ -140,7 +140,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Answer the grid's whistles (网格吹哨、民警报到) and patrol together with grid workers."),
         (
             Capability(_("Whistles for me to answer (网格吹哨民警报到)"), "cases:whistles"),
-            Capability(_("Joint patrols"), "cases:patrol"),
+            # Patrol reports are filed by the grid worker (cases.services: grid_patrol); police join them.
+            Capability(_("Joint patrols")),
             Capability(_("Anti-fraud alerts"), "notify:alerts"),
         ),
     ),

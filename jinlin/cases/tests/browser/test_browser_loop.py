@@ -49,9 +49,20 @@ def district(tiny_district, settings, tmp_path):
 
 
 def switch_to(page, login_as, phone, viewport=DESKTOP):
+    # Let the last page finish loading first: a late response must not bring back old cookies.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.set_viewport_size(viewport)
     login_as(page, phone)
+
+
+def shoot(page, screenshot, name):
+    """A whole-page picture without the sticky top bar landing mid-page: the window is made as tall
+    as the page for the moment of the shot."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.body.scrollHeight")})
+    screenshot(page, name, full_page=False)
+    page.set_viewport_size(size)
 
 
 def open_box(page, action):
@@ -91,7 +102,7 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     page.set_input_files(
         "input[name=photos]", files=[{"name": "corridor.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
     )
-    screenshot(page, "loop-1-resident-report")
+    shoot(page, screenshot, "loop-1-resident-report")
     with page.expect_navigation():
         page.click("form[data-submit-form] button[type=submit]")
     expect(page.locator("[data-status]")).to_have_text("已上报")
@@ -109,21 +120,21 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     open_box(page, "dispatch")
     expect(page.locator("select[name=unit]")).to_have_value(str(district.units["350102B01"].pk))
     page.fill("[data-action-box=dispatch] input[name=note]", "请三个工作日内修复")
-    screenshot(page, "loop-2-dispatcher-dispatch")
+    shoot(page, screenshot, "loop-2-dispatcher-dispatch")
     with page.expect_navigation():
         page.click("[data-do=dispatch]")
     expect(page.locator("[data-status]")).to_have_text("已派单")
     page.goto("/cases/map/")
     expect(page.locator("[data-map-cases]")).to_have_attribute("data-loaded", "1")
     expect(page.locator("path.leaflet-interactive")).to_have_count(4)  # two grids, two open cases
-    screenshot(page, "loop-3-dispatcher-map")
+    shoot(page, screenshot, "loop-3-dispatcher-map")
 
     # 3. 部门接单: the handler finds it in the inbox (SLA light with a text label), claims, resolves.
     switch_to(page, login_as, HANDLER)
     page.goto("/cases/inbox/")
     row = page.locator(f"[data-case='{case.number}']")
     expect(row.locator("[data-sla]")).to_have_text(re.compile("按期"))
-    screenshot(page, "loop-4-handler-inbox")
+    shoot(page, screenshot, "loop-4-handler-inbox")
     row.locator("a").click()
     with page.expect_navigation():
         page.click("[data-do=claim]")
@@ -141,12 +152,12 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     expect(page.locator("[data-result]")).to_contain_text("已更换楼道灯具")
     page.check("input[name=rating][value=satisfied]")
     page.fill("[data-action-box=evaluate] textarea[name=comment]", "修得很快，谢谢！")
-    screenshot(page, "loop-5-resident-rate")
+    shoot(page, screenshot, "loop-5-resident-rate")
     with page.expect_navigation():
         page.click("[data-do=evaluate]")
     expect(page.locator("[data-status]")).to_have_text("已结案")
     expect(page.locator(".timeline-step[data-action=evaluate]")).to_have_count(1)
-    screenshot(page, "loop-6-resident-timeline")
+    shoot(page, screenshot, "loop-6-resident-timeline")
 
     # 5. 组织晒单: the dispatcher publishes the closed case.
     switch_to(page, login_as, DISPATCHER)
@@ -154,6 +165,7 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     open_box(page, "publish")
     with page.expect_navigation():
         page.click("[data-do=publish]")
+    expect(page.locator(".alert-success")).to_contain_text("晒单")
 
     # 6. 纪委督单: the supervisor sees the overdue case with its urges, and supervises it.
     switch_to(page, login_as, SUPERVISOR)
@@ -161,7 +173,7 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     overdue_row = page.locator(f"tr[data-case='{late.number}']")
     expect(overdue_row).to_contain_text("催单")
     expect(overdue_row.locator("[data-sla]")).to_have_text("超期")
-    screenshot(page, "loop-7-supervisor-overdue")
+    shoot(page, screenshot, "loop-7-supervisor-overdue")
     overdue_row.locator("a").first.click()
     open_box(page, "supervise")
     page.fill("[data-action-box=supervise] textarea[name=note]", "请说明超期原因")
@@ -178,5 +190,5 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     expect(item).to_contain_text("已更换楼道灯具")
     body = page.locator("body").inner_text()
     assert "林秀英" not in body and "13900000001" not in body and "郑海峰" not in body
-    screenshot(page, "loop-8-public-board")
+    shoot(page, screenshot, "loop-8-public-board")
     assert page.console_errors == []
