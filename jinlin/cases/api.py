@@ -538,9 +538,12 @@ def case_photo_file(request, case_id: int, photo_id: int):
     photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
     if photo is None:
         raise Http404
-    return FileResponse(
-        photo.image.open("rb"), content_type="image/png" if photo.image.name.endswith(".png") else "image/jpeg"
-    )
+    try:
+        handle = photo.image.open("rb")
+    except OSError as exc:  # the row outlived its file (a restored database, a lost volume)
+        raise Http404 from exc
+    content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
+    return FileResponse(handle, content_type=content_type)
 
 
 @router.get("/cases/{case_id}/contact", response={200: ContactOut, 403: ErrorOut, 404: ErrorOut})

@@ -265,6 +265,17 @@ def test_a_pdf_renamed_jpg_is_422_over_the_api(as_, people, media):
     assert response.status_code == 422
 
 
+def test_a_20_mb_photo_is_422_over_the_api(as_, people, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = submit(people)
+    api = as_("resident")
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024), "image/jpeg")
+    response = api.client.post(f"/api/cases/{case.pk}/photos", {"photos": [big]}, headers=api.headers)
+    assert response.status_code == 422
+    assert "10 MB" in response.json()["detail"][0]["msg"]
+
+
 def test_route_suggestions_for_the_dispatcher(as_, org, people, categories):
     case = submit(people, category_code="streetlight")
     body = as_("dispatcher").get(f"/api/cases/{case.pk}/suggestions").json()
