@@ -277,3 +277,41 @@ def test_the_public_board_shows_published_cases_without_personal_data(client, or
         assert private not in text
     assert "路灯坏了" not in client.get(reverse("cases:public"), {"category": "property"}).text
     assert "路灯坏了" in client.get(reverse("cases:public"), {"category": "streetlight"}).text
+
+
+# ---------------------------------------------------------------- odds and ends
+
+
+def test_merge_needs_a_case_number_of_the_dispatchers_area(client, org, people):
+    duplicate = submit(people, title="重复的诉求")
+    survivor = submit(people, title="原诉求")
+    as_user(client, people.dispatcher)
+    url = reverse("cases:act", args=[duplicate.pk, "merge"])
+    response = client.post(url, {"into": "20000101999"})
+    assert response.status_code == 422 and "您的辖区内没有这个编号的事项" in response.text
+    assert client.post(url, {"into": survivor.number}).status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.MERGED and duplicate.merged_into == survivor
+
+
+def test_an_unknown_action_is_not_found(client, org, people):
+    case = submit(people)
+    assert as_user(client, people.dispatcher).post(reverse("cases:act", args=[case.pk, "explode"])).status_code == 404
+
+
+def test_lists_are_paginated_and_empty_lists_say_so(client, org, people):
+    as_user(client, people.resident)
+    assert "data-empty" in client.get(reverse("cases:mine")).text
+    for n in range(21):
+        submit(people, title=f"诉求{n:02d}")
+    first, second = client.get(reverse("cases:mine")).text, client.get(reverse("cases:mine"), {"page": 2}).text
+    assert first.count('class="card case-item"') == 20 and second.count('class="card case-item"') == 1
+    assert "诉求00" in second  # newest first: the oldest is on the last page
+
+
+def test_the_case_page_reads_in_english(client, org, people):
+    case = submit(people)
+    as_user(client, people.resident)
+    client.cookies["jinlin_language"] = "en"
+    text = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert "Timeline" in text and "Handled by" in text and "办理过程" not in text

@@ -192,3 +192,20 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     assert "林秀英" not in body and "13900000001" not in body and "郑海峰" not in body
     shoot(page, screenshot, "loop-8-public-board")
     assert page.console_errors == []
+
+
+def test_map_shifts_wgs84_to_gcj02_for_chinese_tiles(page, login_as, district, settings):
+    settings.JINLIN_MAP_TILE_CRS = "gcj02"
+    switch_to(page, login_as, DISPATCHER)
+    page.goto("/cases/map/")
+    expect(page.locator("[data-map-cases]")).to_have_attribute("data-loaded", "1")
+    # The published reference point of the forward transform (eviltransform and its ports).
+    lat, lng = page.evaluate("JinlinGeo.wgs84ToGcj02(39.915, 116.404)")
+    assert abs(lat - 39.91640428150164) < 1e-9 and abs(lng - 116.41024449916938) < 1e-9
+    # A picked point goes back to WGS-84 well within a metre (1e-6° ≈ 0.1 m).
+    back = page.evaluate("JinlinGeo.gcj02ToWgs84.apply(null, JinlinGeo.wgs84ToGcj02(26.085, 119.305))")
+    assert abs(back[0] - 26.085) < 1e-6 and abs(back[1] - 119.305) < 1e-6
+    assert page.evaluate("JinlinGeo.wgs84ToGcj02(51.5, -0.12)") == [51.5, -0.12]  # no offset outside China
+    # The setting reaches the page, where map.js applies the transform to every drawn point.
+    expect(page.locator("[data-map-cases]")).to_have_attribute("data-tile-crs", "gcj02")
+    assert page.console_errors == []
