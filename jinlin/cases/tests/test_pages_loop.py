@@ -315,3 +315,37 @@ def test_the_case_page_reads_in_english(client, org, people):
     client.cookies["jinlin_language"] = "en"
     text = client.get(reverse("cases:detail", args=[case.pk])).text
     assert "Timeline" in text and "Handled by" in text and "办理过程" not in text
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [("dispatcher", "queue"), ("handler", "inbox"), ("resident", "mine"), ("supervisor", "overdue"), (None, "public")],
+)
+def test_list_pages_take_the_same_number_of_queries_for_more_cases(client, org, people, who, page):
+    from datetime import timedelta
+
+    def add(n):
+        for _ in range(n):
+            case = bring_to(Status.CLOSED if page == "public" else Status.DISPATCHED, org, people)
+            if page == "public":
+                services.case_publish(actor=people.dispatcher, case=case)
+            if page == "overdue":
+                services.sla_sweep_run(now=case.due_at + timedelta(minutes=1))
+
+    if page == "queue":
+        add = lambda n: [submit(people) for _ in range(n)]  # noqa: E731
+    if who:
+        as_user(client, getattr(people, who))
+    add(2)
+    few = _queries(client, reverse(f"cases:{page}"))
+    add(4)
+    assert _queries(client, reverse(f"cases:{page}")) == few
