@@ -22,9 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
-from jinlin.core.demo import DemoAlreadySeeded, seed_demo
+from jinlin.cases.tasks import schedule_sla_sweep
 from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES
 from jinlin.core.models import Role, RoleAssignment, User
+from jinlin.demo import seed_demo_all
 
 HOST = "127.0.0.1"
 STOP_GRACE_SECONDS = 10
@@ -118,10 +119,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        try:
-            seed_demo(stdout=self.stdout)
-        except DemoAlreadySeeded:
-            self.stdout.write(_("The database already has an organisation tree; the demo district was not loaded."))
+        seed_demo_all(stdout=self.stdout)
+        # The minutely SLA sweep re-enqueues itself once started; the worker below runs it.
+        schedule_sla_sweep()
         accounts = demo_account_lines()
         # The children open their own connections; SQLite must not see this one hold a lock.
         connections.close_all()

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.scale import DEFAULT_SEED, SCALES, ScaleAlreadySeeded, seed_scale
+from jinlin.demo import seed_demo_all
 
 
 class Command(BaseCommand):
@@ -49,11 +49,8 @@ class Command(BaseCommand):
             return
         if not demo:
             raise CommandError(_("Say what to seed, e.g. --demo."))
-        try:
-            seed_demo(stdout=self.stdout)
-        except DemoAlreadySeeded:
-            # Not an error: `make demo` runs this on every start.
-            self.stdout.write(_("The database already has an organisation tree; the demo district was not loaded."))
+        # Not an error when already seeded: `make demo` runs this on every start.
+        seed_demo_all(stdout=self.stdout)
 
 
 def _parse_until(value: str | None) -> datetime | None:

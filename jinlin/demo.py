@@ -1,0 +1,26 @@
+"""Everything `jinlin seed --demo` and `jinlin demo` load, in dependency order.
+
+The core app cannot import the apps built on it, so the demo's pieces are put together here:
+the district and its accounts, then the case categories, SLA policies and historical cases, then
+the Open311 demo key. Each piece skips itself when already present, so this runs on every start.
+"""
+
+from django.utils.translation import gettext as _
+
+from jinlin.cases.demo import seed_cases_demo
+from jinlin.core.demo import DemoAlreadySeeded, seed_demo
+from jinlin.core.models import AuditEntry
+from jinlin.open311.services import seed_open311_demo
+
+
+def seed_demo_all(stdout=None) -> None:
+    try:
+        seed_demo(stdout=stdout)
+    except DemoAlreadySeeded:
+        if stdout is not None:
+            stdout.write(_("The database already has an organisation tree; the demo district was not loaded."))
+    # Demo cases and the public demo key belong only in a database the demo district was loaded
+    # into (its seed run is in the audit log), never beside a county's real organisation tree.
+    if AuditEntry.objects.filter(action="seed.demo").exists():
+        seed_cases_demo(stdout=stdout)
+        seed_open311_demo()
