@@ -130,21 +130,27 @@ def sequential(
     *,
     count: int,
     budget_seconds: float,
+    timeout: float = 300,
     expect: set[int] = frozenset({200}),
     host: str = "127.0.0.1",
 ) -> Phase:
     """Latency of one client, no concurrency: up to `count` requests (cycling through `requests`),
-    at least three, and no new one after `budget_seconds`."""
+    at least three unless they are slow — no new request after `budget_seconds`, and none after a
+    request that took longer than `timeout` (it counts as a failure, "timeout")."""
     phase = Phase(name, expect=frozenset(expect))
-    conn = http.client.HTTPConnection(host, port, timeout=300)
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     began = time.perf_counter()
     for i in range(count):
-        if i >= 3 and time.perf_counter() - began > budget_seconds:
+        elapsed = time.perf_counter() - began
+        if elapsed > budget_seconds and (i >= 3 or elapsed > budget_seconds / 3 * i):
             break
         request = requests[i % len(requests)]
         start = time.perf_counter()
         try:
             status = _send(conn, request)
+        except TimeoutError:
+            phase.failures["timeout"] += 1
+            break
         except (OSError, http.client.HTTPException) as exc:
             phase.failures[type(exc).__name__] += 1
             conn.close()

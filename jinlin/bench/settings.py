@@ -18,3 +18,8 @@ ROOT_URLCONF = "jinlin.bench.urls"
 # Production serves static files collected with hashed names (collectstatic); the benchmark
 # requests no static file, and plain storage lets pages render without a collectstatic step.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# WhiteNoise warns once per worker that STATIC_ROOT does not exist (no collectstatic); say it once here.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--read-seconds", type=float, default=30, help="Stop a read endpoint after this long (default 30)."
         )
+        parser.add_argument(
+            "--dashboard-timeout",
+            type=float,
+            default=300,
+            help="Give up on a dashboard request after this many seconds (default 300).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
         parser.add_argument(
             "--locust-users",
@@ -51,6 +57,7 @@ class Command(BaseCommand):
                 threads=options["threads"],
                 reads=options["reads"],
                 read_seconds=options["read_seconds"],
+                dashboard_timeout=options["dashboard_timeout"],
                 stderr=self.stderr,
             )
         except run.BenchError as exc:
