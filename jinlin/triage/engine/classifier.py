@@ -21,7 +21,6 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -29,21 +28,17 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from .defaults import SEED, TARGET_PRECISION
+from .errors import TrainingError
 from .text import compose, normalize, word_ngrams
 from .threshold import choose_threshold
-from .vectorize import CharNgramTfidf
+from .vectorize import CharNgramTfidf, WordTfidf
 
-SEED = 42
-TARGET_PRECISION = 0.95
 TITLE_WEIGHT = 1.0
 WORD_WEIGHT = 1.0
 SVM_C = 0.5
 NB_ALPHA = 0.3
 PRIOR_CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-class TrainingError(ValueError):
-    """The history cannot train a model (too few examples or categories)."""
 
 
 @dataclass
@@ -60,7 +55,7 @@ class Features:
 
     def fit_transform(self, docs: list[str], titles: list[str]) -> sp.csr_matrix:
         self.char = CharNgramTfidf(ngram_range=(1, 3), min_df=2)
-        self.word = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=2, dtype=np.float32)
+        self.word = WordTfidf(word_ngrams, min_df=2)
         self.use_title = any(titles)
         blocks = [self.char.fit_transform(docs), WORD_WEIGHT * self.word.fit_transform(docs)]
         if self.use_title:

@@ -15,12 +15,13 @@ import unicodedata
 
 import numpy as np
 
+from .defaults import DUPLICATE_THRESHOLD
 from .text import normalize
 from .vectorize import _ngram_codes
 
 NUM_PERM = 64
 BANDS = 32
-THRESHOLD = 0.4
+THRESHOLD = DUPLICATE_THRESHOLD
 _MERGE_EVERY = 2048
 # Punctuation, symbols and spaces are dropped before shingling: "路灯坏了！" and "路灯，坏了"
 # are the same report.

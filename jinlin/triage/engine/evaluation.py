@@ -12,6 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from . import classifier
+from .errors import TrainingError
 from .text import compose
 
 BASELINE = "char 1-3-gram TF-IDF + LinearSVC (scikit-learn defaults)"
@@ -47,7 +48,7 @@ def evaluate(
     keep = [i for i, label in enumerate(labels) if label not in rare]
     y = np.array([labels[i] for i in keep], dtype=object)
     if len(set(y)) < 2:
-        raise classifier.TrainingError(f"Evaluation needs at least two categories with at least {folds} examples each.")
+        raise TrainingError(f"Evaluation needs at least two categories with at least {folds} examples each.")
     texts = [texts[i] for i in keep]
     titles = [titles[i] for i in keep]
 

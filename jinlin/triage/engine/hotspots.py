@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .defaults import HOTSPOT_SIMILARITY
 from .text import compose, normalize, words
 from .vectorize import CharNgramTfidf
 
-SIMILARITY = 0.2
+SIMILARITY = HOTSPOT_SIMILARITY
 # An n-gram in more than this share of the messages is a stock phrase, not a topic; on small
 # sets every n-gram would pass that share, so at least BOILERPLATE_MIN messages must have it.
 MAX_DF = 0.3

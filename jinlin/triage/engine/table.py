@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .errors import TableError
 from .text import clean_cell
 
+__all__ = ["Table", "TableError", "parse_time", "read_table"]
+
 csv.field_size_limit(16 * 1024 * 1024)
-
-
-class TableError(ValueError):
-    """A file that cannot be used, with a message for the person who supplied it."""
 
 
 @dataclass

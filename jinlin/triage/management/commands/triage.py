@@ -13,11 +13,13 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jinlin.triage.engine import classifier, evaluation, synthetic
-from jinlin.triage.engine.duplicates import THRESHOLD, DuplicateIndex
-from jinlin.triage.engine.hotspots import SIMILARITY, find_hotspots
-from jinlin.triage.engine.table import Table, TableError, read_table
+from jinlin.triage.engine.defaults import DUPLICATE_THRESHOLD, HOTSPOT_SIMILARITY, SEED
+from jinlin.triage.engine.errors import TableError, TrainingError
+from jinlin.triage.engine.table import Table, read_table
 from jinlin.triage.models import ModelKind
+
+# The engine's other modules load scikit-learn (seconds); they are imported where used, so that
+# a bad file or option is reported at once.
 
 BAD_INPUT = 2
 
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         p = data_parser("evaluate", "Cross-validate the platform's classifier next to a baseline.")
         p.add_argument("--label-column", required=True)
         p.add_argument("--folds", type=int, default=5)
-        p.add_argument("--seed", type=int, default=classifier.SEED)
+        p.add_argument("--seed", type=int, default=SEED)
         p.add_argument("--no-baseline", action="store_true", help="Skip the baseline (faster).")
 
         p = data_parser("train", "Train a model on the file and store it in the database.")
@@ -50,7 +52,9 @@ class Command(BaseCommand):
         p = data_parser("duplicates", "Groups of near-duplicate messages.")
         p.add_argument("--id-column", help="Column of unique row ids to print instead of row numbers.")
         p.add_argument("--place-column", help="Only messages at the same place (or a place within it) match.")
-        p.add_argument("--threshold", type=float, default=THRESHOLD, help="Estimated Jaccard similarity (0–1).")
+        p.add_argument(
+            "--threshold", type=float, default=DUPLICATE_THRESHOLD, help="Estimated Jaccard similarity (0–1)."
+        )
 
         p = data_parser("hotspots", "Clusters of similar messages ranked by size and growth.")
         p.add_argument("--id-column")
@@ -59,7 +63,7 @@ class Command(BaseCommand):
         p.add_argument("--place-column", help="Only messages at the same place cluster together.")
         p.add_argument("--top", type=int, default=20)
         p.add_argument("--window-days", type=int, default=30)
-        p.add_argument("--similarity", type=float, default=SIMILARITY)
+        p.add_argument("--similarity", type=float, default=HOTSPOT_SIMILARITY)
         p.add_argument("--min-size", type=int, default=3)
 
         p = data_parser("benchmark", "Time training, suggestion and duplicate lookup.", data_required=False)
@@ -70,7 +74,7 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         try:
             getattr(self, action)(options)
-        except (TableError, classifier.TrainingError) as exc:
+        except (TableError, TrainingError) as exc:
             raise CommandError(str(exc), returncode=BAD_INPUT) from None
 
     # Reading ------------------------------------------------------------------------------
@@ -118,6 +122,8 @@ class Command(BaseCommand):
             raise CommandError("--folds must be at least 2.", returncode=BAD_INPUT)
         table = self._read(options, options["label_column"])
         texts, titles, labels, skipped = self._labelled(table, options)
+        from jinlin.triage.engine import evaluation
+
         result = evaluation.evaluate(
             texts,
             labels,
@@ -191,6 +197,8 @@ class Command(BaseCommand):
         if options.get("title_column"):
             texts = [f"{t} {x}" for t, x in zip(table.column(options["title_column"]), texts, strict=True)]
         places = table.column(options["place_column"]) if options.get("place_column") else None
+        from jinlin.triage.engine.duplicates import DuplicateIndex
+
         started = time.monotonic()
         index = DuplicateIndex(threshold=options["threshold"])
         index.add_many(ids, texts, places)
@@ -212,14 +220,19 @@ class Command(BaseCommand):
     def hotspots(self, options) -> None:
         columns = ("id_column", "time_column", "weight_column", "place_column")
         table = self._read(options, *(options.get(c) for c in columns))
+        times = table.times(options["time_column"]) if options.get("time_column") else None
+        weights = table.numbers(options["weight_column"]) if options.get("weight_column") else None
+        ids = self._ids(table, options.get("id_column"))
+        from jinlin.triage.engine.hotspots import find_hotspots
+
         started = time.monotonic()
         spots = find_hotspots(
             table.column(options["text_column"]),
             table.column(options["title_column"]) if options.get("title_column") else None,
-            times=table.times(options["time_column"]) if options.get("time_column") else None,
-            weights=table.numbers(options["weight_column"]) if options.get("weight_column") else None,
+            times=times,
+            weights=weights,
             places=table.column(options["place_column"]) if options.get("place_column") else None,
-            ids=self._ids(table, options.get("id_column")),
+            ids=ids,
             window_days=options["window_days"],
             similarity=options["similarity"],
             min_size=options["min_size"],
@@ -250,6 +263,9 @@ def _perturbed(text: str, rng: random.Random) -> str:
 
 
 def benchmark(options, read) -> dict:
+    from jinlin.triage.engine import classifier, synthetic
+    from jinlin.triage.engine.duplicates import DuplicateIndex
+
     rng = random.Random(0)
     if read is not None:
         if not options.get("label_column"):
