@@ -37,6 +37,10 @@ from .vectorize import CharNgramTfidf, WordTfidf
 TITLE_WEIGHT = 1.0
 WORD_WEIGHT = 1.0
 SVM_C = 0.5
+# liblinear's default tolerance (1e-4) spends a third more iterations for no measurable gain.
+SVM_TOL = 1e-3
+# Out-of-fold scores for calibration and the threshold: three folds cost two full fits.
+INNER_FOLDS = 3
 NB_ALPHA = 0.3
 PRIOR_CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -73,7 +77,7 @@ class Features:
 def _svm(seed: int) -> LinearSVC:
     # Balanced class weights: dispatch categories are very uneven (a few cover most messages)
     # and a rare category still has to be recognised.
-    return LinearSVC(C=SVM_C, class_weight="balanced", random_state=seed)
+    return LinearSVC(C=SVM_C, tol=SVM_TOL, class_weight="balanced", random_state=seed)
 
 
 def _nb(seed: int) -> ComplementNB:
@@ -172,7 +176,7 @@ def train(
     titles: list[str] | None = None,
     *,
     seed: int = SEED,
-    inner_folds: int = 5,
+    inner_folds: int | None = None,
     target_precision: float = TARGET_PRECISION,
     n_jobs: int = 2,
 ) -> TriageClassifier:
@@ -193,7 +197,7 @@ def train(
     features = Features()
     X = features.fit_transform(docs, norm_titles)
 
-    folds = max(2, min(inner_folds, int(np.bincount(y).min())))
+    folds = max(2, min(inner_folds or INNER_FOLDS, int(np.bincount(y).min())))
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(docs, y))
     names = list(BASE_MODELS)
     # liblinear releases the GIL, so threads run the folds in parallel without copying X.

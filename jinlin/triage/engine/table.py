@@ -110,8 +110,10 @@ def read_table(source: str | Path | bytes) -> Table:
             raise TableError(f"Cannot read {source}: {exc.strerror or exc}.") from None
     if not data.strip():
         raise TableError("The file is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data)
     text, encoding = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     header: list[str] | None = None
     rows, lines = [], []
     start_line = 1
@@ -139,6 +141,46 @@ def read_table(source: str | Path | bytes) -> Table:
     if not rows:
         raise TableError("The file has a header but no data rows.")
     return Table(header, rows, lines, encoding)
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the header line has more tabs or semicolons (exports from some systems)."""
+    first = text.split("\n", 1)[0]
+    return max([",", "\t", ";"], key=lambda d: (first.count(d), d == ","))
+
+
+def _read_xlsx(data: bytes) -> Table:
+    """The first sheet of an Excel workbook (the Teddy Cup files, and many exports, are .xlsx)."""
+    import openpyxl
+
+    try:
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # a damaged or foreign zip file
+        raise TableError(f"The file looks like an Excel workbook but cannot be opened ({exc}).") from None
+    header, rows, lines = None, [], []
+    for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = ["" if v is None else clean_cell(str(v)) for v in values]
+        if header is None:
+            while cells and not cells[-1]:
+                cells.pop()
+            if not cells:
+                continue
+            header = cells
+            _check_header(header)
+            continue
+        if not any(cells):
+            continue
+        if any(cells[len(header) :]):
+            raise TableError(
+                f"Data row {len(rows)} (line {line}): cells beyond the {len(header)} columns of the header."
+            )
+        rows.append((cells + [""] * len(header))[: len(header)])
+        lines.append(line)
+    if header is None:
+        raise TableError("The file is empty.")
+    if not rows:
+        raise TableError("The file has a header but no data rows.")
+    return Table(header, rows, lines, "xlsx")
 
 
 def _check_header(header: list[str]) -> None:

@@ -119,3 +119,10 @@ def test_a_ragged_file_exits_with_status_2_and_a_message_without_traceback(tmp_p
     captured = capsys.readouterr()
     assert "Data row 1 (line 3): expected 2 cells as in the header, found 1." in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_benchmark_reports_training_suggestion_and_lookup_times_on_synthetic_text():
+    result = json.loads(run("benchmark", "--rows", "150", "--open-cases", "400", "--json"))
+    assert result["source"] == "synthetic" and result["train_rows"] == 150
+    for key in ("train_seconds_wall", "suggest_ms_mean", "duplicate_lookup_ms_mean", "duplicate_lookup_ms_p95"):
+        assert result[key] > 0

@@ -22,6 +22,7 @@ def test_cells_lose_newline_tab_ideographic_and_no_break_space_padding(tmp_path)
     table = read_table(write_csv(tmp_path / "m.csv", HEADER, [["1", " 路灯不亮 ", padded, ""]]))
     assert table.rows[0] == ["1", "路灯不亮", "小区门口路灯坏了", ""]
     assert clean_cell("\ufeff路灯\u200b") == "路灯"
+    assert clean_cell("路灯坏了。_x000D_\n晚上很黑_x000D_") == "路灯坏了。\n\n晚上很黑"
     assert normalize("Ａ３区\u3000１２号楼\n\t路灯") == "a3区 12号楼 路灯"
 
 
@@ -66,3 +67,19 @@ def test_unusable_files_get_a_clear_message(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(TableError, match=message):
         read_table(path)
+
+
+def test_tab_separated_exports_and_excel_workbooks_are_read_too(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "m.tsv"
+    path.write_text("编号\t内容\n1\t路灯坏了，晚上很黑\n", encoding="utf-8")
+    assert read_table(path).column("内容") == ["路灯坏了，晚上很黑"]
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for row in ROWS:
+        book.active.append(row)
+    book.active.append([None, None, None, None])
+    book.save(tmp_path / "m.xlsx")
+    table = read_table(tmp_path / "m.xlsx")
+    assert table.encoding == "xlsx" and table.column("标题") == ["路灯不亮", "噪音扰民"]
