@@ -179,6 +179,10 @@ JINLIN_MAP_TILE_CRS = os.environ.get("JINLIN_MAP_TILE_CRS", "wgs84")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Triage (docs/triage.md): the platform dispatches a case itself when the category model is
+# confident enough; off, every case waits for a dispatcher.
+JINLIN_TRIAGE_AUTO_DISPATCH = env_bool("JINLIN_TRIAGE_AUTO_DISPATCH", True)
+
 # 等保 practice: lock an account for 15 minutes after 5 failed logins in a row.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15

@@ -133,7 +133,44 @@ class PhotoOut(Schema):
     height: int
 
 
+class CategorySuggestionOut(Schema):
+    code: str
+    name: str
+    probability: float
+
+
+class UnitSuggestionOut(Schema):
+    id: int
+    code: str
+    name: str
+    probability: float
+    source: str = Field(description="model | category (the top category's department)")
+
+
+class DuplicateOut(Schema):
+    id: int | None = Field(description="null when the viewer may not open that case")
+    number: str | None
+    title: str
+    status: str
+    status_label: str
+
+
+class TriageOut(Schema):
+    """What triage suggested on intake (jinlin.triage.adapter)."""
+
+    source: str = Field(description="model | keywords | none")
+    version: int | None
+    threshold: float | None
+    categories: list[CategorySuggestionOut]
+    unit: UnitSuggestionOut | None
+    auto_dispatched: bool
+    duplicates: list[DuplicateOut]
+
+
 class CaseDetailOut(CaseOut):
+    suggestions: TriageOut | None = Field(
+        description="Triage suggestions, for staff handling the case; null for residents and when none were made"
+    )
     timeline: list[TimelineOut]
     escalations: list[EscalationOut]
     photos: list[PhotoOut]
@@ -300,7 +337,27 @@ def _detail(case_id: int, viewer: User) -> dict:
     ]
     out["photos"] = [_photo_out(p) for p in case.photos.all()]
     out["allowed_actions"] = selectors.allowed_actions(viewer, case)
+    out["suggestions"] = _suggestions_out(case, viewer)
     return out
+
+
+def _suggestions_out(case: Case, viewer: User) -> dict | None:
+    """Triage suggestions are working notes for staff: residents (and anyone who sees the case
+    only as its reporter) get null; duplicates are shown as the viewer may see them."""
+    from jinlin.triage.adapter import duplicate_cards
+
+    stored = case.suggestions or {}
+    if not stored or not selectors.is_staff_viewer(viewer, case):
+        return None
+    return {
+        "source": stored.get("source", "none"),
+        "version": stored.get("version"),
+        "threshold": stored.get("threshold"),
+        "categories": stored.get("categories", []),
+        "unit": stored.get("unit"),
+        "auto_dispatched": bool(stored.get("auto_dispatched")),
+        "duplicates": duplicate_cards(case, viewer),
+    }
 
 
 def _visible(user: User, case_id: int) -> Case:

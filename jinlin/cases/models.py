@@ -235,6 +235,9 @@ class Case(models.Model):
         related_name="merged_cases",
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Written once on intake by jinlin.triage.adapter: suggested categories and unit with their
+    # probabilities, whether the platform dispatched it, and open cases it may duplicate.
+    suggestions = models.JSONField(_("suggestions"), default=dict, blank=True)
     idempotency_key = models.CharField(max_length=80, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -271,6 +274,8 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["status", "urge_at"], name="case_status_urge"),
             models.Index(fields=["status", "rating_deadline"], name="case_status_rating"),
+            # Duplicates near a point (triage adapter): a latitude band, then longitude.
+            models.Index(fields=["lat", "lng"], name="case_point"),
         ]
 
     def __str__(self):

@@ -192,6 +192,21 @@ def reporter_view(case: Case, viewer: User) -> dict:
 # ---------------------------------------------------------------- what the viewer may do
 
 
+def is_staff_viewer(user: User, case: Case) -> bool:
+    """Whether `user` sees `case` as staff (their area or their unit's case), not only as one of
+    its reporters: staff see triage suggestions and working notes."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    owner_code = case.owner_unit.code if case.owner_unit_id else None
+    return any(
+        rules.covers(a, case.scope_code) or (owner_code is not None and owner_code.startswith(a.org.code))
+        for a in active_assignments(user)
+        if a.role not in PERSONAL_ROLES
+    )
+
+
 def allowed_actions(user: User, case: Case) -> list[str]:
     """The actions the buttons should offer: allowed by the machine and by the user's roles."""
     status = case.status

@@ -282,7 +282,12 @@ def case_submit(
 
     A retry with the same Idempotency-Key from the same account returns the case created the
     first time (created=False) instead of a duplicate: weak mobile signal makes retries common.
+
+    A new case then goes through triage (jinlin.triage.adapter): suggestions and duplicate
+    candidates are stored on it, and a confident model may have the platform dispatch it. Triage
+    never makes intake fail; replays of the past (`at` given) get no automatic dispatch.
     """
+    live = at is None
     at = _now(at)
     idempotency_key = _text(idempotency_key, "idempotency_key", max_length=80)
     if idempotency_key and actor is not None:
@@ -313,6 +318,9 @@ def case_submit(
         if not idempotency_key or actor is None or existing is None:
             raise
         return existing, False
+    from jinlin.triage.adapter import on_intake
+
+    on_intake(case, live=live)
     return case, True
 
 
@@ -436,9 +444,17 @@ def _dispatcher(actor, case):
 
 @transaction.atomic
 def case_accept(
-    *, actor, case, category_code: str | None = None, tier: str | None = None, note: str = "", at=None
+    *,
+    actor,
+    case,
+    category_code: str | None = None,
+    tier: str | None = None,
+    note: str = "",
+    at=None,
+    data: dict | None = None,
 ) -> Case:
-    """受理. The dispatcher may fix the category and tier; the time limit is then recomputed from intake."""
+    """受理. The dispatcher may fix the category and tier; the time limit is then recomputed from intake.
+    `data` goes on the timeline entry (the platform records its triage probability there)."""
     at = _now(at)
     case = _lock(case)
     unit = _dispatcher(actor, case)
@@ -449,7 +465,7 @@ def case_accept(
     if category != case.category or tier != case.tier:
         due_at, urge_at = sla.deadlines(case.created_at, sla.limit_for(category.pk if category else None, tier))
         fields.update(category=category, tier=tier, due_at=due_at, urge_at=urge_at)
-    return _write(case, action="accept", actor=actor, unit=unit, at=at, note=note, fields=fields)
+    return _write(case, action="accept", actor=actor, unit=unit, at=at, note=note, data=data, fields=fields)
 
 
 @transaction.atomic
@@ -465,8 +481,11 @@ def case_reject(*, actor, case, reason: str, at=None) -> Case:
 
 
 @transaction.atomic
-def case_dispatch(*, actor, case, unit: OrgUnit, user: User | None = None, note: str = "", at=None) -> Case:
-    """派单 to a unit (and optionally a person in it); from a dispatched case this is a transfer (转派)."""
+def case_dispatch(
+    *, actor, case, unit: OrgUnit, user: User | None = None, note: str = "", at=None, data: dict | None = None
+) -> Case:
+    """派单 to a unit (and optionally a person in it); from a dispatched case this is a transfer (转派).
+    `data` is added to the timeline entry's data (the platform's triage probability)."""
     at = _now(at)
     case = _lock(case)
     acting_unit = _dispatcher(actor, case)
@@ -487,7 +506,7 @@ def case_dispatch(*, actor, case, unit: OrgUnit, user: User | None = None, note:
         unit=acting_unit,
         at=at,
         note=note,
-        data={"unit": unit.pk, "user": user.pk if user else None, "from_unit": case.owner_unit_id},
+        data={**(data or {}), "unit": unit.pk, "user": user.pk if user else None, "from_unit": case.owner_unit_id},
         fields={"owner_unit": unit, "owner_user": user},
     )
 

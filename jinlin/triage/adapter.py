@@ -1,0 +1,405 @@
+"""The thin adapter between the triage engine and the case loop.
+
+The engine (`jinlin.triage.engine`, through `services.suggest`) knows text and labels only; this
+module knows cases:
+
+- `on_intake(case)`: called by `cases.services.case_submit` for every new case. Stores on the
+  case its top-3 categories (labels are `Category.code`, as in training), the responsible unit
+  (labels are `OrgUnit.code`) and open cases it may duplicate, and lets the platform accept and
+  dispatch it when the category model is confident. Never makes intake fail.
+- `training_rows()`: the labelled history retraining learns from (see its docstring for the
+  feedback-loop rule).
+- `duplicates_of(case)` and `hotspots_for(user)`: near-duplicate open cases and 每月一题 candidates.
+
+The stored shape (`Case.suggestions`):
+
+    {"source": "model" | "keywords" | "none", "version": int | None,
+     "categories": [{"code", "name", "probability"}], "threshold": float | None,
+     "unit": {"id", "code", "name", "probability", "source": "model" | "category"} | None,
+     "auto_dispatched": bool, "duplicates": [case id, …]}
+"""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jinlin.core.models import OrgUnit
+
+from . import services
+from .engine import duplicates as dup_engine
+from .models import ModelKind
+
+logger = logging.getLogger(__name__)
+
+TOP_K = 3
+# Open cases farther apart than this are not the same problem, whatever their text says.
+NEAR_METRES = 500
+# Candidates scored per lookup: an estate with more open cases than this has bigger problems.
+MAX_CANDIDATES = 5000
+MAX_DUPLICATES = 5
+
+
+def auto_dispatch_enabled() -> bool:
+    return getattr(settings, "JINLIN_TRIAGE_AUTO_DISPATCH", True)
+
+
+# ---------------------------------------------------------------- intake
+
+
+def on_intake(case, *, live: bool = True) -> dict:
+    """Suggest, look for duplicates and maybe auto-dispatch a new case; returns what was stored.
+
+    `live` is False when intake replays the past (imports, the demo seed, `at=` given): the
+    history being replayed already says who dispatched, so the platform does not step in.
+    Any failure is logged and leaves the case as submitted, without suggestions: suggesting is
+    a help to the dispatcher, never a condition of taking a resident's request. The work runs in
+    a savepoint so a database error in it cannot spoil the surrounding intake transaction.
+    """
+    try:
+        with transaction.atomic():
+            stored = _suggest_for(case)
+            stored["duplicates"] = duplicates_of(case)
+            if live and stored.get("auto") and auto_dispatch_enabled():
+                stored["auto_dispatched"] = _auto_dispatch(case, stored.pop("auto"))
+            stored.pop("auto", None)
+            type(case).objects.filter(pk=case.pk).update(suggestions=stored)
+            case.suggestions = stored
+            return stored
+    except Exception:
+        logger.exception("Triage failed for case %s; it goes on without suggestions.", case.pk)
+        return {}
+
+
+def _categories():
+    from jinlin.cases.models import Category
+
+    return list(Category.objects.filter(is_active=True).select_related("department").order_by("sort_order", "code"))
+
+
+def _suggest_for(case) -> dict:
+    categories = _categories()
+    by_code = {c.code: c for c in categories}
+    # Keyword rules are built from names; several categories may share a name, the first wins.
+    by_name: dict[str, object] = {}
+    for c in categories:
+        by_name.setdefault(c.name, c)
+    found = services.suggest(
+        case.description, title=case.title, kind=ModelKind.CATEGORY, categories=list(by_name), k=TOP_K
+    )
+    ranked = []
+    for s in found["suggestions"]:
+        category = by_code.get(s["label"]) if found["source"] == "model" else by_name.get(s["label"])
+        if category is not None:  # a model may know a category since retired
+            ranked.append({"code": category.code, "name": category.name, "probability": s["probability"]})
+    stored = {
+        "source": found["source"],
+        "version": found["version"],
+        "threshold": found["threshold"],
+        "categories": ranked,
+        "unit": _unit_for(case, ranked),
+        "auto_dispatched": False,
+    }
+    top = by_code.get(ranked[0]["code"]) if ranked else None
+    # Only a model's calibrated probability decides; and a category the reporter chose is not
+    # overruled by the platform (a disagreement goes to a person).
+    if found["auto_dispatch"] and top is not None and top.department_id and case.category_id in (None, top.pk):
+        stored["auto"] = {"category": top, "probability": ranked[0]["probability"], "version": found["version"]}
+    return stored
+
+
+def _unit_for(case, ranked: list[dict]) -> dict | None:
+    """The unit model's best unit; without one, the top category's department (属事)."""
+    found = services.suggest(case.description, title=case.title, kind=ModelKind.UNIT, k=1)
+    if found["source"] == "model" and found["suggestions"]:
+        best = found["suggestions"][0]
+        unit = OrgUnit.objects.filter(code=best["label"], is_active=True).first()
+        if unit is not None:
+            return _unit_dict(unit, best["probability"], "model")
+    if ranked:
+        from jinlin.cases.models import Category
+
+        department = (
+            Category.objects.filter(code=ranked[0]["code"], department__is_active=True)
+            .values_list("department", flat=True)
+            .first()
+        )
+        if department is not None:
+            return _unit_dict(OrgUnit.objects.get(pk=department), ranked[0]["probability"], "category")
+    return None
+
+
+def _unit_dict(unit: OrgUnit, probability: float, source: str) -> dict:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name, "probability": probability, "source": source}
+
+
+def _auto_dispatch(case, auto: dict) -> bool:
+    """受理 and 派单 by the platform (actor None) through the case services: the timeline shows
+    the platform as the actor, with the probability in the note and the data."""
+    from jinlin.cases import services as cases
+
+    category = auto["category"]
+    data = {
+        "triage": {
+            "auto": True,
+            "category": category.code,
+            "probability": auto["probability"],
+            "version": auto["version"],
+            "category_set": case.category_id is None,
+        }
+    }
+    note = _("Dispatched by the platform: %(category)s, probability %(p).0f%% (model version %(v)s).") % {
+        "category": category.name,
+        "p": auto["probability"] * 100,
+        "v": auto["version"],
+    }
+    case = cases.case_accept(
+        actor=None, case=case, category_code=category.code if case.category_id is None else None, note=note, data=data
+    )
+    cases.case_dispatch(actor=None, case=case, unit=category.department, note=note, data=data)
+    return True
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+class _Signatures:
+    """MinHash signatures of open cases by id, per process. A case's title and description never
+    change after intake, so a signature computed once stays right; the cap bounds memory
+    (64 uint32 a case: 100,000 cases take 25 MB)."""
+
+    CAP = 100_000
+
+    def __init__(self):
+        self.hasher = dup_engine.MinHasher()
+        self.by_id: dict[int, np.ndarray] = {}
+        self.lock = threading.Lock()
+
+    def get(self, rows: list[tuple[int, str]]) -> np.ndarray:
+        missing = [(pk, text) for pk, text in rows if pk not in self.by_id]
+        if missing:
+            computed = self.hasher.signatures([text for _, text in missing])
+            with self.lock:
+                if len(self.by_id) + len(missing) > self.CAP:
+                    self.by_id.clear()
+                self.by_id.update({pk: sig for (pk, _), sig in zip(missing, computed, strict=True)})
+        return np.stack([self.by_id.get(pk) for pk, _ in rows]) if rows else np.zeros((0, self.hasher.num_perm))
+
+
+_signatures = _Signatures()
+
+
+def _text(title: str, description: str) -> str:
+    return f"{title} {description}"
+
+
+def _near_q(case) -> Q:
+    """Same community, or a point within NEAR_METRES (a latitude/longitude box, which the
+    case_point index answers)."""
+    q = Q(pk__in=[])
+    if case.community_id:
+        q |= Q(community_id=case.community_id)
+    if case.lat is not None and case.lng is not None:
+        dlat = NEAR_METRES / 111_320
+        dlng = dlat / max(0.1, float(np.cos(np.radians(case.lat))))
+        q |= Q(lat__range=(case.lat - dlat, case.lat + dlat), lng__range=(case.lng - dlng, case.lng + dlng))
+    return q
+
+
+def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
+    """Ids of open cases near `case` whose text is near-identical (estimated Jaccard similarity
+    of character bigrams ≥ the engine's threshold), most similar first."""
+    from jinlin.cases.machine import OPEN
+    from jinlin.cases.models import Case
+
+    if not case.community_id and case.lat is None:
+        return []
+    candidates = list(
+        Case.objects.filter(_near_q(case), status__in=OPEN)
+        .exclude(pk=case.pk)
+        .order_by("-created_at")
+        .values_list("pk", "title", "description")[:MAX_CANDIDATES]
+    )
+    if not candidates:
+        return []
+    query = _signatures.hasher.signatures([_text(case.title, case.description)])[0]
+    if (query == np.iinfo(np.uint32).max).all():
+        return []
+    sigs = _signatures.get([(pk, _text(title, text)) for pk, title, text in candidates])
+    similarity = (sigs == query[None, :]).mean(axis=1)
+    limit = dup_engine.THRESHOLD if threshold is None else threshold
+    order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= limit][:MAX_DUPLICATES]
+    return [candidates[i][0] for i in order]
+
+
+def duplicate_cards(case, viewer) -> list[dict]:
+    """The stored duplicate candidates as the viewer may see them: number and link when the
+    viewer may read that case, else only its title and status (what any resident may know:
+    that the problem is being handled)."""
+    from jinlin.cases.machine import OPEN
+    from jinlin.cases.models import Case
+    from jinlin.cases.selectors import cases_visible_to
+
+    ids = (case.suggestions or {}).get("duplicates") or []
+    if not ids:
+        return []
+    rows = {c.pk: c for c in Case.objects.filter(pk__in=ids, status__in=OPEN)}
+    visible = set(cases_visible_to(viewer).filter(pk__in=list(rows)).values_list("pk", flat=True))
+    return [
+        {
+            "id": pk if pk in visible else None,
+            "number": rows[pk].number if pk in visible else None,
+            "title": rows[pk].title,
+            "status": rows[pk].status,
+            "status_label": str(rows[pk].get_status_display()),
+        }
+        for pk in ids
+        if pk in rows
+    ]
+
+
+# ---------------------------------------------------------------- learning from history
+
+MIN_CASES = 50
+MIN_CLASSES = 2
+
+
+def training_rows() -> dict[str, list[dict]]:
+    """{"category": rows, "unit": rows} of {"id", "text", "title", "label"} from finished cases
+    whose category and owner unit were set by staff.
+
+    Finished = resolved or closed (not rejected, not merged). Feedback loop: a case the platform
+    dispatched on its own would teach the model its own guess, confirmed by nobody, and errors
+    would reinforce themselves. So a case whose last dispatch or transfer was the platform's is
+    left out of both sets; once a person transferred it (or re-dispatched it after 退单), the
+    person's choice is a staff label and the case counts. A category the platform filled in
+    (`category_set`) is left out of the category set for the same reason, even after a transfer.
+    """
+    from jinlin.cases.machine import Status
+    from jinlin.cases.models import Case, TimelineEntry
+
+    finished = Case.objects.filter(
+        status__in=[Status.RESOLVED, Status.CLOSED], merged_into__isnull=True, owner_unit__isnull=False
+    )
+    last_routing: dict[int, tuple] = {}
+    routed = (
+        TimelineEntry.objects.filter(case__in=finished, action__in=["dispatch", "transfer"])
+        .order_by("at", "pk")
+        .values_list("case_id", "actor_id", "data")
+    )
+    platform_category: set[int] = set()
+    for case_id, actor_id, data in routed:
+        last_routing[case_id] = actor_id
+        if actor_id is None and (data or {}).get("triage", {}).get("category_set"):
+            platform_category.add(case_id)
+    rows = {"category": [], "unit": []}
+    fields = ("pk", "title", "description", "category__code", "owner_unit__code")
+    for pk, title, text, category, unit in finished.order_by("pk").values_list(*fields):
+        if pk not in last_routing or last_routing[pk] is None:
+            continue  # never dispatched by a person: no staff label
+        row = {"id": pk, "text": text, "title": title}
+        rows["unit"].append(row | {"label": unit})
+        if category and pk not in platform_category:
+            rows["category"].append(row | {"label": category})
+    return rows
+
+
+def retrain(*, min_cases: int = MIN_CASES, force: bool = False) -> dict:
+    """Train and activate category and unit models from staff-labelled history (actor None, the
+    platform). Idempotent: a kind whose active model was trained on exactly these cases and
+    labels is skipped. Returns {kind: {"status": "trained" | "skipped", …}}."""
+    import hashlib
+
+    from .models import TriageModel
+
+    out = {}
+    for kind, rows in training_rows().items():
+        classes = {r["label"] for r in rows}
+        if len(rows) < min_cases or len(classes) < MIN_CLASSES:
+            out[kind] = {
+                "status": "skipped",
+                "reason": _(
+                    "Too little labelled history: %(n)d cases in %(k)d classes "
+                    "(at least %(min)d cases in %(mc)d classes are needed)."
+                )
+                % {"n": len(rows), "k": len(classes), "min": min_cases, "mc": MIN_CLASSES},
+                "n": len(rows),
+            }
+            continue
+        digest = hashlib.sha256(repr(sorted((r["id"], r["label"]) for r in rows)).encode()).hexdigest()[:16]
+        source = f"cases:{len(rows)}:{digest}"
+        active = TriageModel.objects.filter(kind=kind, is_active=True).values_list("source", "version").first()
+        if active and active[0] == source and not force:
+            out[kind] = {"status": "skipped", "reason": _("Already trained on these cases."), "version": active[1]}
+            continue
+        started = time.monotonic()
+        record = services.train_from_rows(actor=None, rows=rows, kind=kind, source=source)
+        out[kind] = {
+            "status": "trained",
+            "version": record.version,
+            "n": record.metrics.get("n"),
+            "classes": len(record.metrics.get("classes", {})),
+            "auto_dispatch": record.metrics.get("auto_dispatch"),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+    return out
+
+
+# ---------------------------------------------------------------- hotspots
+
+HOTSPOT_DAYS = 60
+HOTSPOT_MAX_CASES = 20_000
+
+
+def hotspots_for(user, *, days: int = HOTSPOT_DAYS, top: int = 10, now=None) -> list[dict]:
+    """每月一题 candidates among the cases `user` may see from the last `days` days: clusters by
+    text within a community, ranked by size and growth over the last half of the period (the
+    engine's score), each with its cases."""
+    from jinlin.cases.selectors import cases_visible_to
+    from jinlin.triage.engine.hotspots import find_hotspots
+
+    now = now or timezone.now()
+    qs = (
+        cases_visible_to(user)
+        .filter(created_at__gte=now - timedelta(days=days), merged_into__isnull=True)
+        .select_related("community", "category")
+        .order_by("-created_at")[:HOTSPOT_MAX_CASES]
+    )
+    cases = list(qs)
+    if not cases:
+        return []
+    # Growth compares the recent half of the period with the half before it.
+    spots = find_hotspots(
+        [c.description for c in cases],
+        [c.title for c in cases],
+        times=[c.created_at for c in cases],
+        places=[c.community.code if c.community_id else "" for c in cases],
+        ids=list(range(len(cases))),
+        window_days=max(1, days // 2),
+        top=top,
+    )
+    out = []
+    for spot in spots:
+        members = sorted((cases[i] for i in spot.ids), key=lambda c: c.created_at, reverse=True)
+        communities = sorted({c.community.name for c in members if c.community_id})
+        out.append(
+            {
+                "size": spot.size,
+                "score": round(spot.score, 1),
+                "recent": int(spot.recent or 0),
+                "previous": int(spot.previous or 0),
+                "growth": round(spot.growth, 2) if spot.growth is not None else None,
+                "keywords": spot.keywords,
+                "example": spot.example,
+                "communities": communities,
+                "cases": members,
+            }
+        )
+    return out
