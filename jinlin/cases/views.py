@@ -228,6 +228,10 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
             if suggestions:  # 属地属事: the best suggestion is pre-selected; the dispatcher may override
                 best = suggestions[0]
                 initial = {"unit": best.unit.pk, "user": best.user.pk if best.user else None}
+            # Triage's unit, learned from who handled similar cases, goes before the rules.
+            triage_unit = ((case.suggestions or {}).get("unit") or {}).get("id")
+            if triage_unit and triage_unit != initial.get("unit") and units.filter(pk=triage_unit).exists():
+                initial = {"unit": triage_unit}
             return forms.DispatchForm(*args, units=units, people=people, initial=initial)
         if action == "escalate":
             return forms.EscalateForm(*args, units=selectors.escalation_units(case))
@@ -321,7 +325,10 @@ def _detail_context(request, case, actions, action_forms, error=""):
     user = request.user
     suggestions = selectors.route_suggestions(case) if "dispatch" in actions else []
     follower = rules.is_follower(user, case)
+    staff = selectors.is_staff_viewer(user, case)
     return {
+        "triage": _triage_context(case, user) if staff else None,
+        "already_handled": _already_handled(case, user) if follower and not staff else [],
         "case": _with_lights([case])[0],
         "steps": [_step(e, user) for e in selectors.case_timeline(case)],
         "photos": list(case.photos.all()),
@@ -334,6 +341,34 @@ def _detail_context(request, case, actions, action_forms, error=""):
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
     }
+
+
+def _triage_context(case, user) -> dict | None:
+    """What triage suggested on intake, for staff: categories, unit, whether the platform
+    dispatched it, and duplicate candidates (a merge button on those the viewer may open)."""
+    from jinlin.triage.adapter import duplicate_cards
+
+    stored = case.suggestions or {}
+    if not stored:
+        return None
+    return {
+        "source": stored.get("source"),
+        "categories": [c | {"percent": round(c["probability"] * 100)} for c in stored.get("categories", [])],
+        "unit": stored.get("unit"),
+        "unit_percent": round(stored["unit"]["probability"] * 100) if stored.get("unit") else None,
+        "auto_dispatched": stored.get("auto_dispatched"),
+        "duplicates": duplicate_cards(case, user),
+        "can_merge": "merge" in selectors.allowed_actions(user, case),
+    }
+
+
+def _already_handled(case, user) -> list[dict]:
+    """For the resident who reported it: open cases about the same problem nearby (已在办理)."""
+    from jinlin.triage.adapter import duplicate_cards
+
+    if not case.is_open:
+        return []
+    return duplicate_cards(case, user)
 
 
 @require_safe

@@ -6,4 +6,5 @@ app_name = "stats"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export.<str:fmt>", views.export, name="export"),
+    path("hotspots/", views.hotspots, name="hotspots"),
 ]

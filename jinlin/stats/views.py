@@ -1,9 +1,11 @@
 """The metrics dashboard (/stats/) and its CSV and Excel exports, for staff roles only."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import selectors
@@ -110,3 +112,58 @@ def export(request, fmt: str):
         response = HttpResponse(table_xlsx(table, title=_("Case metrics")), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+HOTSPOT_PERIODS = (30, 60, 90)
+
+
+@login_required
+def hotspots(request):
+    """每月一题 candidates: recent cases the viewer may see, clustered by text within a community,
+    ranked by size and growth (jinlin.triage.adapter.hotspots_for), each with its cases on a map."""
+    from jinlin.cases.selectors import map_center
+    from jinlin.triage.adapter import hotspots_for
+
+    if not selectors.can_view_metrics(request.user):
+        raise PermissionDenied(_("The dashboard is for staff."))
+    try:
+        days = int(request.GET.get("days", 60))
+    except ValueError:
+        days = 60
+    if days not in HOTSPOT_PERIODS:
+        days = 60
+    spots = hotspots_for(request.user, days=days)
+    points = []
+    for index, spot in enumerate(spots):
+        spot["index"] = index
+        points.append(
+            [
+                {
+                    "lat": c.lat,
+                    "lng": c.lng,
+                    "title": c.title,
+                    "number": c.number,
+                    "url": reverse("cases:detail", args=[c.pk]),
+                }
+                for c in spot["cases"]
+                if c.lat is not None and c.lng is not None
+            ]
+        )
+        spot["mapped"] = len(points[-1])
+    center = map_center(request.user)
+    return render(
+        request,
+        "stats/hotspots.html",
+        {
+            "spots": spots,
+            "points": points,
+            "days": days,
+            "periods": HOTSPOT_PERIODS,
+            "half": days // 2,
+            "map": {
+                "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
+                "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
+                "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
+            },
+        },
+    )

@@ -171,26 +171,38 @@ def _auto_dispatch(case, auto: dict) -> bool:
 
 
 class _Signatures:
-    """MinHash signatures of open cases by id, per process. A case's title and description never
-    change after intake, so a signature computed once stays right; the cap bounds memory
-    (64 uint32 a case: 100,000 cases take 25 MB)."""
+    """MinHash signatures of cases by id, per process. A case's title and description never
+    change after intake, so a signature computed once stays right and only new cases' text is
+    read; the cap bounds memory (64 uint32 a case: 100,000 cases take 25 MB). Keys are
+    (id, created_at): on SQLite a rolled-back case's id can be given again to another case."""
 
     CAP = 100_000
 
     def __init__(self):
         self.hasher = dup_engine.MinHasher()
-        self.by_id: dict[int, np.ndarray] = {}
+        self.by_key: dict[tuple, np.ndarray] = {}
         self.lock = threading.Lock()
 
-    def get(self, rows: list[tuple[int, str]]) -> np.ndarray:
-        missing = [(pk, text) for pk, text in rows if pk not in self.by_id]
+    def get(self, keys: list[tuple]) -> np.ndarray:
+        from jinlin.cases.models import Case
+
+        missing = [key for key in keys if key not in self.by_key]
         if missing:
-            computed = self.hasher.signatures([text for _, text in missing])
+            texts = {
+                pk: _text(title, description)
+                for pk, title, description in Case.objects.filter(pk__in=[k[0] for k in missing]).values_list(
+                    "pk", "title", "description"
+                )
+            }
+            computed = self.hasher.signatures([texts.get(key[0], "") for key in missing])
             with self.lock:
-                if len(self.by_id) + len(missing) > self.CAP:
-                    self.by_id.clear()
-                self.by_id.update({pk: sig for (pk, _), sig in zip(missing, computed, strict=True)})
-        return np.stack([self.by_id.get(pk) for pk, _ in rows]) if rows else np.zeros((0, self.hasher.num_perm))
+                if len(self.by_key) + len(missing) > self.CAP:
+                    self.by_key.clear()
+                self.by_key.update(zip(missing, computed, strict=True))
+        return np.stack([self.by_key[key] for key in keys])
+
+    def clear(self) -> None:
+        self.by_key.clear()
 
 
 _signatures = _Signatures()
@@ -215,28 +227,31 @@ def _near_q(case) -> Q:
 
 def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
     """Ids of open cases near `case` whose text is near-identical (estimated Jaccard similarity
-    of character bigrams ≥ the engine's threshold), most similar first."""
+    of character bigrams ≥ the engine's threshold), most similar first.
+
+    Near = the same community or within NEAR_METRES; the database narrows 100,000 open cases to
+    the few hundred of one place, whose cached signatures are compared in one array operation.
+    """
     from jinlin.cases.machine import OPEN
     from jinlin.cases.models import Case
 
     if not case.community_id and case.lat is None:
         return []
-    candidates = list(
-        Case.objects.filter(_near_q(case), status__in=OPEN)
-        .exclude(pk=case.pk)
-        .order_by("-created_at")
-        .values_list("pk", "title", "description")[:MAX_CANDIDATES]
-    )
-    if not candidates:
-        return []
     query = _signatures.hasher.signatures([_text(case.title, case.description)])[0]
     if (query == np.iinfo(np.uint32).max).all():
+        return []  # no text to compare
+    keys = list(
+        Case.objects.filter(_near_q(case), status__in=OPEN)
+        .exclude(pk=case.pk)
+        .order_by("-pk")
+        .values_list("pk", "created_at")[:MAX_CANDIDATES]
+    )
+    if not keys:
         return []
-    sigs = _signatures.get([(pk, _text(title, text)) for pk, title, text in candidates])
-    similarity = (sigs == query[None, :]).mean(axis=1)
+    similarity = (_signatures.get(keys) == query[None, :]).mean(axis=1)
     limit = dup_engine.THRESHOLD if threshold is None else threshold
     order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= limit][:MAX_DUPLICATES]
-    return [candidates[i][0] for i in order]
+    return [keys[i][0] for i in order]
 
 
 def duplicate_cards(case, viewer) -> list[dict]:

@@ -64,9 +64,14 @@ def history_rows() -> list[dict]:
 
 @pytest.fixture(autouse=True)
 def fresh_models():
+    """Models and duplicate signatures are cached per process; every test starts without them."""
+    from jinlin.triage.adapter import _signatures
+
     services.reset_cache()
+    _signatures.clear()
     yield
     services.reset_cache()
+    _signatures.clear()
 
 
 @pytest.fixture
