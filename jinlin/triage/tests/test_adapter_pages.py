@@ -156,3 +156,12 @@ def test_the_hotspots_panel_says_so_when_there_is_nothing(client, people, catego
     page = client.get(reverse("stats:hotspots"), headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "data-empty" in page.text
     assert Case.objects.count() == 0
+
+
+def test_the_hotspots_panel_and_the_triage_box_read_in_chinese(client, people, hotspot_cases):
+    client.force_login(people.dispatcher)
+    page = client.get(reverse("stats:hotspots"), headers={"Accept-Language": "zh-hans"})
+    assert "热点问题" in page.text and "每月一题" in page.text
+    lamp, _noise = hotspot_cases
+    detail = client.get(reverse("cases:detail", args=[lamp[0].pk]), headers={"Accept-Language": "zh-hans"})
+    assert "智能分拨" in detail.text

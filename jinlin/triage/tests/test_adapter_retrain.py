@@ -110,3 +110,21 @@ def test_the_command_reports_as_json(people, categories, org):
     call_command("triage_retrain", "--json", stdout=out)
     result = json.loads(out.getvalue())
     assert result["category"]["status"] == "skipped" and result["unit"]["status"] == "skipped"
+
+
+def test_an_administrator_rolls_back_to_an_older_model_from_the_admin(client, db):
+    from jinlin.core.models import User
+
+    from .adapter_fixtures import history_rows
+
+    first = services.train_from_rows(actor=None, rows=history_rows(), kind=ModelKind.CATEGORY)
+    services.train_from_rows(actor=None, rows=history_rows(), kind=ModelKind.CATEGORY)
+    admin = User.objects.create_superuser("13800009999", "admin-pass-42", name="管理员")
+    client.force_login(admin)
+    listing = client.get("/admin/triage/triagemodel/")
+    assert listing.status_code == 200 and "blob" not in listing.text
+    response = client.post(
+        "/admin/triage/triagemodel/", {"action": "activate", "_selected_action": [first.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert TriageModel.objects.get(kind=ModelKind.CATEGORY, is_active=True) == first
