@@ -5,6 +5,7 @@ The case app calls `suggest(text, title=…, kind=…, categories=…)` on intak
 """
 
 import functools
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from jinlin.core.scope import has_role
 from .engine import classifier, store
 from .engine.keywords import KeywordClassifier
 from .models import ModelKind, TriageModel
+
+logger = logging.getLogger(__name__)
 
 # How long a process trusts its cached model before checking which one is active; a model
 # activated elsewhere (the worker, the CLI) is picked up within this time.
@@ -135,7 +138,12 @@ def _active(kind: str) -> _Cached:
         model = None
         if pk is not None:
             blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).first()
-            model, _header = store.loads(blob)
+            try:
+                model, _header = store.loads(blob)
+            except store.ModelFormatError:
+                # Written by another release: suggestions fall back to keyword rules until the
+                # model is retrained, rather than failing every intake.
+                logger.warning("Active %s model v%s cannot be loaded; retrain it.", kind, version, exc_info=True)
         _cache[kind] = _Cached(pk, version, model, now)
         return _cache[kind]
 

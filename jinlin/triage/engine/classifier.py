@@ -55,23 +55,34 @@ class Suggestion:
 
 
 class Features:
-    """The three TF-IDF blocks, fitted together and stacked side by side."""
+    """The three TF-IDF blocks, fitted together. Training sees them weighted and side by side;
+    prediction keeps them apart (see `LinearStack`), which saves stacking sparse matrices for
+    every message."""
 
     def fit_transform(self, docs: list[str], titles: list[str]) -> sp.csr_matrix:
         self.char = CharNgramTfidf(ngram_range=(1, 3), min_df=2)
         self.word = WordTfidf(word_ngrams, min_df=2)
         self.use_title = any(titles)
-        blocks = [self.char.fit_transform(docs), WORD_WEIGHT * self.word.fit_transform(docs)]
+        blocks = [self.char.fit_transform(docs), self.word.fit_transform(docs)]
         if self.use_title:
             self.title = CharNgramTfidf(ngram_range=(1, 3), min_df=2)
-            blocks.append(TITLE_WEIGHT * self.title.fit_transform(titles))
-        return sp.hstack(blocks, format="csr")
+            blocks.append(self.title.fit_transform(titles))
+        return sp.hstack([w * b for w, b in zip(self.weights, blocks, strict=True)], format="csr")
 
-    def transform(self, docs: list[str], titles: list[str]) -> sp.csr_matrix:
-        blocks = [self.char.transform(docs), WORD_WEIGHT * self.word.transform(docs)]
+    @property
+    def weights(self) -> list[float]:
+        return [1.0, WORD_WEIGHT, TITLE_WEIGHT][: 3 if self.use_title else 2]
+
+    @property
+    def vectorizers(self) -> list:
+        return [self.char, self.word, self.title] if self.use_title else [self.char, self.word]
+
+    def blocks(self, docs: list[str], titles: list[str]) -> list[sp.csr_matrix]:
+        """The unweighted blocks of new messages."""
+        out = [self.char.transform(docs), self.word.transform(docs)]
         if self.use_title:
-            blocks.append(TITLE_WEIGHT * self.title.transform(titles))
-        return sp.hstack(blocks, format="csr")
+            out.append(self.title.transform(titles))
+        return out
 
 
 def _svm(seed: int) -> LinearSVC:
@@ -106,7 +117,7 @@ class LinearStack:
     sit side by side in one dense matrix and a message costs one sparse-dense product plus a
     few small array operations, without scikit-learn's per-call input validation."""
 
-    def __init__(self, bases: list, n_classes: int):
+    def __init__(self, bases: list, n_classes: int, features: Features):
         weights, biases, self.nb_columns = [], [], []
         for j, (_, model) in enumerate(bases):
             if isinstance(model, ComplementNB):
@@ -119,11 +130,18 @@ class LinearStack:
                     coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
                 weights.append(coef.T)
                 biases.append(intercept)
-        self.weights = np.ascontiguousarray(np.hstack(weights), dtype=np.float32)
+        stacked = np.hstack(weights)
+        # One weight matrix per feature block, with the block's weight folded in, so
+        # prediction multiplies the unweighted blocks directly.
+        self.block_weights, start = [], 0
+        for vectorizer, weight in zip(features.vectorizers, features.weights, strict=True):
+            size = vectorizer.n_features
+            self.block_weights.append(np.ascontiguousarray(stacked[start : start + size] * weight, dtype=np.float32))
+            start += size
         self.bias = np.concatenate(biases).astype(np.float32)
 
-    def scores(self, X: sp.csr_matrix) -> np.ndarray:
-        S = np.asarray(X @ self.weights) + self.bias
+    def scores(self, blocks: list[sp.csr_matrix]) -> np.ndarray:
+        S = sum(np.asarray(X @ W) for X, W in zip(blocks, self.block_weights, strict=True)) + self.bias
         for cols in self.nb_columns:
             S[:, cols] -= S[:, cols].max(axis=1, keepdims=True)
         return S
@@ -143,8 +161,8 @@ class TriageClassifier:
     def predict_proba(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         titles = titles if titles is not None else [""] * len(texts)
         docs = [compose(t, x) for t, x in zip(titles, texts, strict=True)]
-        X = self.features.transform(docs, [normalize(t) for t in titles])
-        Z = (self.stack.scores(X) - self.scaler.mean_) / self.scaler.scale_
+        blocks = self.features.blocks(docs, [normalize(t) for t in titles])
+        Z = (self.stack.scores(blocks) - self.scaler.mean_) / self.scaler.scale_
         logits = Z @ self.calibrator.coef_.T + self.calibrator.intercept_
         if logits.shape[1] == 1:  # binary logistic regression keeps one column
             logits = np.hstack([np.zeros_like(logits), logits])
@@ -247,7 +265,7 @@ def train(
         "seconds": round(time.monotonic() - started, 2),
     }
     return TriageClassifier(
-        classes, features, LinearStack(bases, K), scaler, calibrator, threshold, rank_weights, metadata
+        classes, features, LinearStack(bases, K, features), scaler, calibrator, threshold, rank_weights, metadata
     )
 
 

@@ -8,9 +8,9 @@ used for automatic dispatch.
 """
 
 import re
-from dataclasses import dataclass
 
-from .text import _tokenizer, normalize
+from .classifier import Suggestion
+from .text import jieba_tokenizer, normalize
 
 _SEPARATORS = re.compile(r"[/\\>|、,，;；·\-—\s]+")
 # fmt: off
@@ -19,15 +19,6 @@ _GENERIC = frozenset({
     "投诉", "咨询", "建议", "求助", "反映", "城市", "城乡",
 })
 # fmt: on
-
-
-@dataclass
-class KeywordSuggestion:
-    label: str
-    probability: float
-
-    def as_dict(self) -> dict:
-        return {"label": self.label, "probability": round(self.probability, 4)}
 
 
 class KeywordClassifier:
@@ -44,11 +35,11 @@ class KeywordClassifier:
                     found.add(part)
                 # Search mode also yields the dictionary words inside a long word (垃圾清运 →
                 # 垃圾, 清运), which is what a resident writes.
-                found.update(w for w in _tokenizer().lcut_for_search(part) if len(w) >= 2 and w not in _GENERIC)
+                found.update(w for w in jieba_tokenizer().lcut_for_search(part) if len(w) >= 2 and w not in _GENERIC)
             found.update(normalize(k) for k in added if normalize(k))
             self.keywords[name] = found
 
-    def suggest(self, text: str, title: str = "", k: int = 3) -> list[KeywordSuggestion]:
+    def suggest(self, text: str, title: str = "", k: int = 3) -> list[Suggestion]:
         """Categories whose keywords occur in the message, by share of the matched keyword
         length (a rough confidence, not a calibrated probability); empty when nothing matches."""
         doc = normalize(f"{title} {text}")
@@ -59,7 +50,7 @@ class KeywordClassifier:
                 scores[name] = score
         total = sum(scores.values())
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        return [KeywordSuggestion(name, score / total) for name, score in ranked]
+        return [Suggestion(name, score / total) for name, score in ranked]
 
     def auto_dispatchable(self, suggestion) -> bool:
         return False

@@ -46,7 +46,7 @@ def compose(title: str | None, text: str | None) -> str:
 
 
 @functools.cache
-def _tokenizer():
+def jieba_tokenizer():
     import jieba
 
     # jieba announces its dictionary loading on stderr at DEBUG level; a CLI printing JSON
@@ -64,7 +64,9 @@ def words(text: str) -> tuple[str, ...]:
     Cached because cross-validation segments every message once per fold; tokens are interned
     so the cache holds pointers to shared strings rather than copies.
     """
-    return tuple(sys.intern(token) for token in _tokenizer().lcut(text, HMM=False) if token.strip() and _is_word(token))
+    return tuple(
+        sys.intern(token) for token in jieba_tokenizer().lcut(text, HMM=False) if token.strip() and _is_word(token)
+    )
 
 
 def _is_word(token: str) -> bool:

@@ -158,6 +158,10 @@ class WordTfidf:
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         return _tfidf(self._counts([self.analyzer(doc) for doc in docs]), self.idf_)
 
+    @property
+    def n_features(self) -> int:
+        return len(self.vocabulary_)
+
     def _counts(self, terms: list[list[str]]) -> sp.csr_matrix:
         vocabulary = self.vocabulary_
         rows, cols = [], []

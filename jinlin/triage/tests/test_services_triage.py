@@ -81,3 +81,11 @@ def test_train_command_stores_an_active_model(tmp_path):
     assert result["kind"] == "unit" and result["version"] == 1 and result["active"] is True
     assert TriageModel.objects.get(kind="unit").is_active
     assert services.suggest("暖气不热", kind="unit")["source"] == "model"
+
+
+def test_an_active_model_from_another_release_falls_back_to_keyword_rules():
+    record = services.train_from_rows(actor=None, rows=_rows())
+    blob = bytes(record.blob).replace(b'"format": 1', b'"format": 0', 1)
+    TriageModel.objects.filter(pk=record.pk).update(blob=blob)
+    result = services.suggest("小区的路灯坏了", categories=["路灯照明", "噪音扰民"])
+    assert result["source"] == "keywords" and result["suggestions"][0]["label"] == "路灯照明"

@@ -296,10 +296,11 @@ def benchmark(options, read) -> dict:
     # Wall time and CPU time per call: on a machine shared with other work the wall time
     # includes waiting for a core, the CPU time does not.
     probe = rng.sample(range(len(texts)), min(500, len(texts)))
+    probes = [(_perturbed(texts[i], rng), titles[i]) for i in probe]
     latencies, suggest_cpu = [], time.process_time()
-    for i in probe:
+    for text, title in probes:
         started = time.perf_counter()
-        model.suggest(_perturbed(texts[i], rng), titles[i])
+        model.suggest(text, title)
         latencies.append((time.perf_counter() - started) * 1000)
     suggest_cpu = (time.process_time() - suggest_cpu) * 1000 / len(probe)
 
