@@ -62,7 +62,9 @@ def train_from_rows(
     metrics = model.metadata | {"skipped_unlabelled": len(rows) - len(labelled)}
     blob = store.dumps(model, kind=kind, metadata=metrics)
     with transaction.atomic():
-        latest = TriageModel.objects.select_for_update().filter(kind=kind).aggregate(v=Max("version"))["v"]
+        # Two trainings finishing at the same moment would pick the same version; the unique
+        # constraint on (kind, version) then refuses the second rather than storing a duplicate.
+        latest = TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"]
         record = TriageModel.objects.create(
             kind=kind,
             version=(latest or 0) + 1,
