@@ -274,8 +274,10 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["status", "urge_at"], name="case_status_urge"),
             models.Index(fields=["status", "rating_deadline"], name="case_status_rating"),
-            # Duplicates near a point (triage adapter): a latitude band, then longitude.
-            models.Index(fields=["lat", "lng"], name="case_point"),
+            # Open cases of a community, and open cases near a point (a latitude band, then
+            # longitude): the triage adapter's duplicate lookup reads only these indexes.
+            models.Index(fields=["community", "status"], name="case_community_status"),
+            models.Index(fields=["status", "lat", "lng"], name="case_status_point"),
         ]
 
     def __str__(self):

@@ -327,7 +327,7 @@ def _detail_context(request, case, actions, action_forms, error=""):
     follower = rules.is_follower(user, case)
     staff = selectors.is_staff_viewer(user, case)
     return {
-        "triage": _triage_context(case, user) if staff else None,
+        "triage": _triage_context(case, user, actions) if staff else None,
         "already_handled": _already_handled(case, user) if follower and not staff else [],
         "case": _with_lights([case])[0],
         "steps": [_step(e, user) for e in selectors.case_timeline(case)],
@@ -343,7 +343,7 @@ def _detail_context(request, case, actions, action_forms, error=""):
     }
 
 
-def _triage_context(case, user) -> dict | None:
+def _triage_context(case, user, actions) -> dict | None:
     """What triage suggested on intake, for staff: categories, unit, whether the platform
     dispatched it, and duplicate candidates (a merge button on those the viewer may open)."""
     from jinlin.triage.adapter import duplicate_cards
@@ -358,7 +358,7 @@ def _triage_context(case, user) -> dict | None:
         "unit_percent": round(stored["unit"]["probability"] * 100) if stored.get("unit") else None,
         "auto_dispatched": stored.get("auto_dispatched"),
         "duplicates": duplicate_cards(case, user),
-        "can_merge": "merge" in selectors.allowed_actions(user, case),
+        "can_merge": "merge" in actions,
     }
 
 

@@ -27,7 +27,6 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,36 +172,36 @@ def _auto_dispatch(case, auto: dict) -> bool:
 class _Signatures:
     """MinHash signatures of cases by id, per process. A case's title and description never
     change after intake, so a signature computed once stays right and only new cases' text is
-    read; the cap bounds memory (64 uint32 a case: 100,000 cases take 25 MB). Keys are
-    (id, created_at): on SQLite a rolled-back case's id can be given again to another case."""
+    read; the cap bounds memory (64 uint32 a case: 100,000 cases take 25 MB). Only committed
+    cases are ever candidates (a case is never its own), so no rolled-back row is cached."""
 
     CAP = 100_000
 
     def __init__(self):
         self.hasher = dup_engine.MinHasher()
-        self.by_key: dict[tuple, np.ndarray] = {}
+        self.by_id: dict[int, np.ndarray] = {}
         self.lock = threading.Lock()
 
-    def get(self, keys: list[tuple]) -> np.ndarray:
+    def get(self, pks: list[int]) -> np.ndarray:
         from jinlin.cases.models import Case
 
-        missing = [key for key in keys if key not in self.by_key]
+        missing = [pk for pk in pks if pk not in self.by_id]
         if missing:
             texts = {
                 pk: _text(title, description)
-                for pk, title, description in Case.objects.filter(pk__in=[k[0] for k in missing]).values_list(
+                for pk, title, description in Case.objects.filter(pk__in=missing).values_list(
                     "pk", "title", "description"
                 )
             }
-            computed = self.hasher.signatures([texts.get(key[0], "") for key in missing])
+            computed = self.hasher.signatures([texts.get(pk, "") for pk in missing])
             with self.lock:
-                if len(self.by_key) + len(missing) > self.CAP:
-                    self.by_key.clear()
-                self.by_key.update(zip(missing, computed, strict=True))
-        return np.stack([self.by_key[key] for key in keys])
+                if len(self.by_id) + len(missing) > self.CAP:
+                    self.by_id.clear()
+                self.by_id.update(zip(missing, computed, strict=True))
+        return np.stack([self.by_id[pk] for pk in pks])
 
     def clear(self) -> None:
-        self.by_key.clear()
+        self.by_id.clear()
 
 
 _signatures = _Signatures()
@@ -212,17 +211,25 @@ def _text(title: str, description: str) -> str:
     return f"{title} {description}"
 
 
-def _near_q(case) -> Q:
-    """Same community, or a point within NEAR_METRES (a latitude/longitude box, which the
-    case_point index answers)."""
-    q = Q(pk__in=[])
+def _near_ids(case) -> list[int]:
+    """Open cases of the same community, and open cases within NEAR_METRES of the point (a
+    latitude/longitude box): two queries each answered from an index alone (case_community_status,
+    case_status_point), newest first, at most MAX_CANDIDATES."""
+    from jinlin.cases.machine import OPEN
+    from jinlin.cases.models import Case
+
+    open_cases = Case.objects.filter(status__in=OPEN).exclude(pk=case.pk).order_by()
+    found: set[int] = set()
     if case.community_id:
-        q |= Q(community_id=case.community_id)
+        found.update(open_cases.filter(community_id=case.community_id).values_list("pk", flat=True))
     if case.lat is not None and case.lng is not None:
         dlat = NEAR_METRES / 111_320
         dlng = dlat / max(0.1, float(np.cos(np.radians(case.lat))))
-        q |= Q(lat__range=(case.lat - dlat, case.lat + dlat), lng__range=(case.lng - dlng, case.lng + dlng))
-    return q
+        box = open_cases.filter(
+            lat__range=(case.lat - dlat, case.lat + dlat), lng__range=(case.lng - dlng, case.lng + dlng)
+        )
+        found.update(box.values_list("pk", flat=True))
+    return sorted(found, reverse=True)[:MAX_CANDIDATES]
 
 
 def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
@@ -232,26 +239,18 @@ def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
     Near = the same community or within NEAR_METRES; the database narrows 100,000 open cases to
     the few hundred of one place, whose cached signatures are compared in one array operation.
     """
-    from jinlin.cases.machine import OPEN
-    from jinlin.cases.models import Case
-
     if not case.community_id and case.lat is None:
         return []
     query = _signatures.hasher.signatures([_text(case.title, case.description)])[0]
     if (query == np.iinfo(np.uint32).max).all():
         return []  # no text to compare
-    keys = list(
-        Case.objects.filter(_near_q(case), status__in=OPEN)
-        .exclude(pk=case.pk)
-        .order_by("-pk")
-        .values_list("pk", "created_at")[:MAX_CANDIDATES]
-    )
-    if not keys:
+    pks = _near_ids(case)
+    if not pks:
         return []
-    similarity = (_signatures.get(keys) == query[None, :]).mean(axis=1)
+    similarity = (_signatures.get(pks) == query[None, :]).mean(axis=1)
     limit = dup_engine.THRESHOLD if threshold is None else threshold
     order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= limit][:MAX_DUPLICATES]
-    return [keys[i][0] for i in order]
+    return [pks[i] for i in order]
 
 
 def duplicate_cards(case, viewer) -> list[dict]:
