@@ -65,13 +65,17 @@ def history_rows() -> list[dict]:
 @pytest.fixture(autouse=True)
 def fresh_models():
     """Models and duplicate signatures are cached per process; every test starts without them."""
+    from django.core.cache import cache
+
     from jinlin.triage.adapter import _signatures
 
     services.reset_cache()
     _signatures.clear()
+    cache.clear()  # the hotspots panel's per-viewer cache
     yield
     services.reset_cache()
     _signatures.clear()
+    cache.clear()
 
 
 @pytest.fixture
