@@ -30,7 +30,7 @@ from shapely.validation import explain_validity
 
 from .audit import audit_record
 from .models import Grid, OrgKind, OrgUnit, User
-from .services import _require_admin, org_unit_create
+from .services import org_unit_create, require_admin
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
@@ -282,7 +282,7 @@ def grids_import(
     Nothing is written unless every feature passes (one transaction); each grid written gets an
     audit entry ("grid.import", with org.create from the service for new grids).
     """
-    _require_admin(actor)
+    require_admin(actor)
     report = ImportReport(dry_run=dry_run)
     raw_features = _load(geojson, report)
     if raw_features is None:

@@ -27,12 +27,15 @@ class AuthError(Exception):
         self.locked_until = locked_until
 
 
-def _require_admin(actor: User | None) -> None:
-    # `actor is None` means the system itself (seeding, migrations, the CLI run by an operator).
+def require_admin(actor: User | None, message: str | None = None) -> None:
+    """Refuse unless `actor` is a platform administrator; every app's admin-only service asks here.
+
+    `actor is None` means the system itself (seeding, migrations, the CLI run by an operator).
+    """
     if actor is None:
         return
     if not (actor.is_superuser or has_role(actor, Role.PLATFORM_ADMIN)):
-        raise PermissionDenied(_("Only a platform administrator may do this."))
+        raise PermissionDenied(message or _("Only a platform administrator may do this."))
 
 
 def auth_login(*, phone: str, password: str) -> User:
@@ -120,7 +123,7 @@ def api_token_user(key: str) -> User | None:
 def user_create(
     *, actor: User | None, phone: str, name: str, password: str | None = None, roles: list[tuple[str, OrgUnit]] = ()
 ) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     normalized = normalize_mobile(phone)
     if User.objects.filter(phone_digest=User.digest_phone(normalized)).exists():
         raise ValidationError({"phone": _("An account with this phone number already exists.")})
@@ -133,7 +136,7 @@ def user_create(
 
 @transaction.atomic
 def role_assign(*, actor: User | None, user: User, role: str, org: OrgUnit) -> RoleAssignment:
-    _require_admin(actor)
+    require_admin(actor)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
@@ -148,7 +151,7 @@ def role_assign(*, actor: User | None, user: User, role: str, org: OrgUnit) -> R
 @transaction.atomic
 def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssignment:
     """Roles are deactivated, not deleted: the audit trail must still say who held what."""
-    _require_admin(actor)
+    require_admin(actor)
     assignment.is_active = False
     assignment.save(update_fields=["is_active"])
     audit_record(
@@ -167,7 +170,7 @@ def org_unit_create(
     parent: OrgUnit | None = None,
     **fields,
 ) -> OrgUnit:
-    _require_admin(actor)
+    require_admin(actor)
     unit = OrgUnit(kind=kind, code=code.strip(), name=name.strip(), parent=parent, **fields)
     unit.full_clean()
     unit.save()

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from jinlin.cases.models import Category, Channel
 from jinlin.cases.services import case_submit
 from jinlin.core.audit import audit_record
-from jinlin.core.models import Role, User
-from jinlin.core.scope import has_role
+from jinlin.core.models import User
+from jinlin.core.services import require_admin
 
 from .models import ApiKey, Submission
 
@@ -39,10 +39,6 @@ def key_digest(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def _require_admin(actor: User | None) -> None:
-    # actor None is the system itself (the demo seed, the CLI).
-    if actor is not None and not (actor.is_superuser or has_role(actor, Role.PLATFORM_ADMIN)):
-        raise PermissionDenied(_("Only a platform administrator may manage Open311 keys."))
 
 
 @transaction.atomic
@@ -57,7 +53,7 @@ def api_key_create(
     raw_key: str | None = None,
 ) -> tuple[str, ApiKey]:
     """Make a key and return (the key itself, its row). The key is not stored: show it now or never."""
-    _require_admin(actor)
+    require_admin(actor, _("Only a platform administrator may manage Open311 keys."))
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("This field cannot be empty.")})
@@ -87,7 +83,7 @@ def api_key_create(
 
 @transaction.atomic
 def api_key_deactivate(*, actor: User | None, api_key: ApiKey) -> ApiKey:
-    _require_admin(actor)
+    require_admin(actor, _("Only a platform administrator may manage Open311 keys."))
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if api_key.is_active:
         api_key.is_active = False

@@ -10,14 +10,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from jinlin.core.audit import audit_record
-from jinlin.core.models import Role, User
-from jinlin.core.scope import has_role
+from jinlin.core.models import User
+from jinlin.core.services import require_admin
 
 from .engine import classifier, store
 from .engine.keywords import KeywordClassifier
@@ -30,10 +29,6 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 30.0
 
 
-def _require_admin(actor: User | None) -> None:
-    # `actor is None` is the system itself: the CLI run by an operator, a background task.
-    if actor is not None and not (actor.is_superuser or has_role(actor, Role.PLATFORM_ADMIN)):
-        raise PermissionDenied(_("Only a platform administrator may train or activate triage models."))
 
 
 def train_from_rows(
@@ -50,7 +45,7 @@ def train_from_rows(
     Training runs outside any transaction (it takes seconds to a minute and must not hold the
     database's write lock); only storing the result is atomic.
     """
-    _require_admin(actor)
+    require_admin(actor, _("Only a platform administrator may train or activate triage models."))
     if kind not in ModelKind.values:
         raise ValueError(f"Unknown model kind {kind!r}.")
     labelled = [r for r in rows if (r.get("label") or "").strip()]
@@ -88,7 +83,7 @@ def train_from_rows(
 def activate(*, actor: User | None, model: TriageModel) -> TriageModel:
     """Make `model` the one suggestions use for its kind (rolling back is activating an older
     version)."""
-    _require_admin(actor)
+    require_admin(actor, _("Only a platform administrator may train or activate triage models."))
     with transaction.atomic():
         _activate(actor, model)
     return model
