@@ -415,10 +415,13 @@ def run(
         intake, floor_request = _post("/api/cases", deck), _post("/bench/floor", deck)
         budget = int(seconds * 3000)
 
-        # Warm-up: every worker loads its code, grid index, caches and connections.
-        load.closed_loop("warm", port, floor_request, concurrency=concurrency, seconds=2, max_requests=budget,
-                         expect={201})  # fmt: skip
-        load.closed_loop("warm", port, intake, concurrency=concurrency, seconds=3, max_requests=budget, expect={201})
+        # Warm-up: every worker loads its code, grid index, triage engine (jieba's dictionary:
+        # seconds per process), caches and connections. As many connections as the server has
+        # threads, so each worker gets some, and long enough for all of them to finish loading.
+        slots = workers * threads
+        warm = max(10.0, seconds / 2)
+        load.closed_loop("warm", port, floor_request, concurrency=slots, seconds=3, max_requests=budget, expect={201})
+        load.closed_loop("warm", port, intake, concurrency=slots, seconds=warm, max_requests=budget, expect={201})
         _say(stderr, f"Floor: POST /bench/floor, concurrency {concurrency}, {seconds:.0f} s …")
         floor = load.closed_loop(
             "floor", port, floor_request, concurrency=concurrency, seconds=seconds, max_requests=budget, expect={201}
