@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.urls import include, path
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.responses import Status
 
 from jinlin.api import BearerToken
 from jinlin.bench import FLOOR_TABLE
@@ -35,7 +36,7 @@ def floor(request, payload: CaseIn):
             f"INSERT INTO {FLOOR_TABLE} (created_at, user_id, body) VALUES (%s, %s, %s)",  # noqa: S608
             [timezone.now(), request.user.pk, payload.title],
         )
-    return 201, {"ok": True}
+    return Status(201, {"ok": True})
 
 
 urlpatterns = [path("bench/", bench_api.urls), path("", include("jinlin.urls"))]
