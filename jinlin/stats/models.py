@@ -1,0 +1,123 @@
+"""The metrics' own tables: one row of timeline facts per case, and a monthly rollup per community
+and category. Both are derived from the case timeline by `services.metrics_refresh` and can be
+rebuilt from it at any time (`jinlin stats_refresh --full`); docs/metrics.md is the specification.
+
+Why they exist: deriving the facts from the timeline on every dashboard load costs six
+correlated subqueries per case, which at city scale (two million cases) does not finish. The
+facts change only when a case's timeline does, so they are kept, and the dashboard reads them.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class CaseFact(models.Model):
+    """The timeline facts of one case (docs/metrics.md, "Timeline facts per case"), with the case's
+    dimensions as they were at the last refresh. Times are the first matching timeline entry."""
+
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="fact")
+    # Dimensions, copied from the case: the rollup and every filter of the dashboard use these.
+    scope_code = models.CharField(max_length=40)
+    # The first 12 characters of scope_code (shorter for a case placed only to a street): the
+    # community key of the monthly rollup, kept so the refresh can select by it with IN.
+    community_code = models.CharField(max_length=12)
+    owner_unit = models.ForeignKey(
+        "core.OrgUnit", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.ForeignKey(
+        "cases.Category", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # Rejected (不予受理) or merged: no time limit to keep, left out of 按期办结率.
+    excluded = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    t_accept = models.DateTimeField(null=True, blank=True)
+    t_dispatch = models.DateTimeField(null=True, blank=True)
+    t_response = models.DateTimeField(null=True, blank=True)
+    t_resolve = models.DateTimeField(null=True, blank=True)
+    t_overdue = models.DateTimeField(null=True, blank=True)
+    t_judged = models.DateTimeField(null=True, blank=True)
+    judged_on_time = models.BooleanField(default=False)
+    merged = models.BooleanField(default=False)
+    reopened = models.BooleanField(default=False)
+    repeat = models.BooleanField(default=False)
+    # Accepted (or submitted, if never accepted) → first resolved, in whole seconds: natural time
+    # and working time of the platform's calendar. Null while unresolved. Whole seconds so that
+    # sums are exact integers whichever way they are added up (rollup or facts give equal figures).
+    handling_seconds = models.BigIntegerField(null=True, blank=True)
+    working_seconds = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope_code"], name="fact_scope", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["created_at"], name="fact_created"),
+            models.Index(fields=["t_accept"], name="fact_accept"),
+            models.Index(fields=["t_dispatch"], name="fact_dispatch"),
+            models.Index(fields=["t_resolve"], name="fact_resolve"),
+            models.Index(fields=["t_judged"], name="fact_judged"),
+            # 响应率's live part: dispatched cases still without a response (few at any time).
+            models.Index(
+                fields=["t_dispatch"],
+                name="fact_unresponded",
+                condition=Q(t_response__isnull=True, t_dispatch__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"facts of case {self.case_id}"
+
+
+class AreaMonth(models.Model):
+    """The counts of every figure family for one month, community and category, each family
+    attributed to the month of its own event (docs/metrics.md). No owner and no grid dimension on
+    purpose: about a hundred thousand rows hold a city's year."""
+
+    month = models.DateField()  # the first day of the month, Asia/Shanghai
+    community_code = models.CharField(max_length=12, blank=True)
+    category = models.ForeignKey(
+        "cases.Category", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    intake = models.IntegerField(default=0)
+    merged = models.IntegerField(default=0)
+    repeats = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    accepted_resolved = models.IntegerField(default=0)
+    # 响应率 by month of first dispatch. The cases that never responded are counted live (they
+    # become due 24 h after dispatch, which depends on the moment of the query).
+    dispatched = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_in_time = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+    working_seconds = models.BigIntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basically_satisfied = models.IntegerField(default=0)
+    unsatisfied = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "community_code"], name="areamonth_month_community"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.community_code} {self.category_id}"
+
+
+class RefreshState(models.Model):
+    """The one row (pk=1) of the refresh's progress. Timeline entries with id ≤ safe_id have all been
+    read; safe_id only advances to the highest id seen by a refresh at least a minute earlier, so
+    an entry whose transaction committed late (its id below what a refresh already saw) is still
+    read by the next refresh."""
+
+    safe_id = models.BigIntegerField(default=0)
+    seen_id = models.BigIntegerField(default=0)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    full_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"metrics refreshed at {self.refreshed_at}"
