@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_duplicate_lookup_indexes'),
+        ("cases", "0004_duplicate_lookup_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='timelineentry',
-            index=models.Index(condition=models.Q(('action__in', ['evaluate', 'visit'])), fields=['at'], name='timeline_rating_at'),
+            model_name="timelineentry",
+            index=models.Index(
+                condition=models.Q(("action__in", ["evaluate", "visit"])), fields=["at"], name="timeline_rating_at"
+            ),
         ),
     ]
