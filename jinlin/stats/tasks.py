@@ -1,0 +1,36 @@
+"""Background work of the metrics, run by django-tasks' database worker (`jinlin db_worker`).
+
+The refresh of the metrics' tables is periodic the same way as the SLA sweep (cases/tasks.py):
+each run enqueues the next one a minute later (run_after), unless one is already waiting. A run
+that is lost is made up by the next one: the refresh reads everything above its watermark.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
+
+REFRESH_EVERY = timedelta(minutes=1)
+
+
+@task()
+def metrics_refresh_task() -> dict:
+    from .services import metrics_refresh
+
+    counts = metrics_refresh()
+    schedule_metrics_refresh()
+    return counts
+
+
+def schedule_metrics_refresh(*, delay: timedelta = REFRESH_EVERY) -> bool:
+    """Enqueue the next refresh unless one is already waiting. Returns True if it enqueued one."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=metrics_refresh_task.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    metrics_refresh_task.using(run_after=timezone.now() + delay).enqueue()
+    return True
