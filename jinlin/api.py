@@ -1,12 +1,14 @@
 """The REST API root (/api). Every route requires a bearer token unless it says auth=None."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
+from .core.middleware import busy_response
 from .core.services import api_token_user
 
 
@@ -52,6 +54,15 @@ def on_not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
     return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
+
+
+@api.exception_handler(OperationalError)
+def on_database_error(request, exc):
+    # A busy database is 503 (retry); any other database error stays a real error.
+    response = busy_response(request, exc)
+    if response is None:
+        raise exc
+    return response
 
 
 # Routers come last: their modules import services that import this module's neighbours.

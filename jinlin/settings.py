@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jinlin.core.middleware.RequestContextMiddleware",
+    "jinlin.core.middleware.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "jinlin.urls"
