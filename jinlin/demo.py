@@ -11,6 +11,7 @@ from jinlin.cases.demo import seed_cases_demo
 from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
 from jinlin.open311.services import seed_open311_demo
+from jinlin.stats.services import metrics_refresh
 
 
 def seed_demo_all(stdout=None) -> None:
@@ -24,3 +25,6 @@ def seed_demo_all(stdout=None) -> None:
     if AuditEntry.objects.filter(action="seed.demo").exists():
         seed_cases_demo(stdout=stdout)
         seed_open311_demo()
+        # The dashboard reads the metrics rollups: bring them up to date with the demo history now
+        # rather than at the first minute of the refresh task.
+        metrics_refresh()

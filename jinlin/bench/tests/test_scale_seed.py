@@ -111,6 +111,13 @@ def test_an_sla_sweep_at_the_seed_moment_finds_nothing_left_to_do(street):
     assert later["overdue"] + later["expired"] > 0
 
 
+def test_the_seed_builds_the_metrics_facts_of_every_case(street):
+    from jinlin.stats.models import CaseFact, RefreshState
+
+    assert CaseFact.objects.count() == Case.objects.count() > 0
+    assert RefreshState.objects.get().full_at is not None
+
+
 def test_the_metrics_of_the_generated_street_look_like_a_county_s(street):
     admin = RoleAssignment.objects.filter(role=Role.PLATFORM_ADMIN).select_related("user").first().user
     total = case_metrics(admin, date_from=date(2025, 3, 1), date_to=date(2026, 3, 1), group_by="month").total
