@@ -12,7 +12,7 @@ from jinlin.cases.models import Case, Tier, TimelineEntry
 from jinlin.cases.tasks import schedule_sla_sweep, sla_sweep
 
 from .conftest import MONDAY, TZ
-from .flow import bring_to, submit
+from .flow import assert_invariants, bring_to, submit
 
 
 def entries(case, action):
@@ -153,3 +153,30 @@ def test_units_are_not_urged_to_report_in_on_a_resolved_case(org, people):
     (target,) = services.case_escalate(actor=people.worker1, case=case, units=[], lead_unit=org.police)
     services.case_resolve(actor=people.handler, case=case, result="已处理")
     assert services.sla_sweep_run(now=target.due_at + timedelta(minutes=1))["escalations_urged"] == 0
+    assert entries(case, "urge") == []
+    assert_invariants(case)
+
+
+def test_every_swept_case_s_timeline_follows_the_machine(org, people, categories):
+    """One sweep over cases in the states it acts on (overdue, tier raise, late 报到 on an open
+    and on a resolved case, an unrated resolved case): each timeline still replays through the machine."""
+    fresh = submit(people, category_code="streetlight", at=MONDAY)
+    overdue_once = bring_to(Status.IN_PROGRESS, org, people, category_code="streetlight", at=MONDAY)
+    overdue_twice = bring_to(Status.DISPATCHED, org, people, category_code="streetlight", at=MONDAY)
+    services.sla_sweep_run(now=overdue_twice.due_at + timedelta(minutes=1))
+    unrated = bring_to(Status.RESOLVED, org, people, at=MONDAY)
+    called_in = bring_to(Status.DISPATCHED, org, people)
+    (open_target,) = services.case_escalate(actor=people.worker1, case=called_in, units=[], lead_unit=org.police)
+    resolved_called_in = bring_to(Status.IN_PROGRESS, org, people)
+    services.case_escalate(actor=people.worker1, case=resolved_called_in, units=[], lead_unit=org.police)
+    services.case_resolve(actor=people.handler, case=resolved_called_in, result="已处理")
+    resolved_called_in.refresh_from_db()
+    # After every report-in deadline, before the resolved cases' rating windows end (an expired
+    # case is closed before step 4 looks at it, which would hide an urge on a resolved case).
+    later = open_target.due_at + timedelta(hours=1)
+    assert later < resolved_called_in.rating_deadline
+    result = services.sla_sweep_run(now=later)
+    assert result["overdue"] == 3 and result["raised"] == 3 and result["escalations_urged"] == 1
+    for case in (fresh, overdue_once, overdue_twice, unrated, called_in, resolved_called_in):
+        assert_invariants(case)
+    assert entries(resolved_called_in, "urge") == []
