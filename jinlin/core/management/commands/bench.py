@@ -10,7 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jinlin.bench import run
+from jinlin.bench import report, run
 from jinlin.core.scale import SCALES
 
 
@@ -38,12 +38,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
         parser.add_argument(
+            "--report",
+            nargs="+",
+            metavar="JSON",
+            help="Only print saved --json results side by side as a Markdown table, then stop.",
+        )
+        parser.add_argument(
             "--locust-users",
             metavar="FILE",
             help="Only write tokens and session cookies of seeded people for loadtest/locustfile.py, then stop.",
         )
 
     def handle(self, *args, **options):
+        if options["report"]:
+            try:
+                self.stdout.write(report.markdown_files(options["report"]))
+            except (OSError, ValueError) as exc:
+                raise CommandError(str(exc)) from exc
+            return
         try:
             if options["locust_users"]:
                 counts = run.locust_users(options["locust_users"])

@@ -1,0 +1,102 @@
+"""Saved `jinlin bench --json` results side by side as one Markdown table (`jinlin bench --report
+a.json b.json …`), so docs/performance.md shows exactly what the runs printed, and how each
+figure grows from one scale (or database) to the next."""
+
+import json
+from collections.abc import Iterable
+
+# (label, path into the result, unit). A missing figure prints as "—".
+ROWS = (
+    ("cases in the database", ("data", "cases"), ""),
+    ("open cases", ("data", "open_cases"), ""),
+    ("load average at start", ("load_average_at_start", 0), ""),
+    ("database limit, 8 connections", ("db_limit", "commits_per_s"), "commits/s"),
+    ("database limit, 1 connection", ("db_limit_single_connection", "commits_per_s"), "commits/s"),
+    ("floor throughput", ("floor", "throughput_rps"), "req/s"),
+    ("floor p99", ("floor", "p99_ms"), "ms"),
+    ("intake throughput", ("intake", "throughput_rps"), "req/s"),
+    ("intake p50", ("intake", "p50_ms"), "ms"),
+    ("intake p95", ("intake", "p95_ms"), "ms"),
+    ("intake p99", ("intake", "p99_ms"), "ms"),
+    ("intake errors", ("intake", "errors"), ""),
+    ("intake ÷ floor", ("ratios", "intake_over_floor"), ""),
+    ("intake ÷ database limit", ("ratios", "intake_over_db"), ""),
+    ("inbox (handler, API) p50 / p95", ("reads", "inbox_department_handler"), "ms"),
+    ("inbox (grid worker, API) p50 / p95", ("reads", "inbox_grid_worker"), "ms"),
+    ("inbox page p50 / p95", ("reads", "inbox_page"), "ms"),
+    ("case detail (API) p50 / p95", ("reads", "case_detail"), "ms"),
+    ("case detail page p50 / p95", ("reads", "case_detail_page"), "ms"),
+    ("public board p50 / p95", ("reads", "public_board"), "ms"),
+    ("Open311 requests.json p50 / p95", ("reads", "open311_requests"), "ms"),
+    ("dashboard, top level p50 / p95", ("reads", "dashboard_city"), "ms"),
+    ("dashboard, street p50 / p95", ("reads", "dashboard_street"), "ms"),
+    ("dashboard, community p50 / p95", ("reads", "dashboard_community"), "ms"),
+    ("SLA sweep, catching up", ("sla_sweep", "catch_up", "seconds"), "s"),
+    ("SLA sweep, steady", ("sla_sweep", "steady", "seconds"), "s"),
+    ("metrics refresh, catching up", ("metrics_refresh", "catch_up", "seconds"), "s"),
+    ("metrics refresh, steady", ("metrics_refresh", "steady", "seconds"), "s"),
+    ("peak memory, largest gunicorn worker", ("memory_peak_mb", "gunicorn_workers"), "MB"),
+)
+
+
+def _dig(result: dict, path: tuple):
+    value = result
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _cell(value, unit: str) -> str:
+    if value is None or value == {}:
+        return "—" if value is None else "0"
+    if isinstance(value, dict) and "p50_ms" in value:
+        cell = f"{_number(value['p50_ms'])} / {_number(value['p95_ms'])}"
+        if value.get("errors"):
+            cell += f" ({sum(value['errors'].values())} failed)"
+        return cell
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        numbers = [v for v in value if v is not None]
+        return _number(max(numbers)) if numbers else "—"
+    return _number(value)
+
+
+def _number(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value >= 100:
+        return f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}"
+
+
+def _heading(result: dict) -> str:
+    db = result.get("database", {}).get("vendor", "?")
+    return f"{result.get('scale') or 'unseeded'}, {'PostgreSQL' if db == 'postgresql' else 'SQLite'}"
+
+
+def markdown(results: Iterable[dict]) -> str:
+    results = list(results)
+    lines = [
+        "| figure | unit | " + " | ".join(_heading(r) for r in results) + " |",
+        "|---|---|" + "---:|" * len(results),
+    ]
+    for label, path, unit in ROWS:
+        cells = [_cell(_dig(r, path), unit) for r in results]
+        if all(c == "—" for c in cells):
+            continue
+        lines.append(f"| {label} | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_files(paths: Iterable[str]) -> str:
+    results = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            results.append(json.load(f))
+    return markdown(results)
