@@ -1,7 +1,7 @@
 """GET /api/metrics/cases: the dashboard's figures as JSON. Thin: the dashboard's form parses the
 parameters (same rules, same messages), the selector computes, the schema shapes the answer."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -60,6 +60,8 @@ class MetricsOut(Schema):
     group_by: str
     rows: list[MetricsRowOut]
     total: MetricsRowOut
+    # When the metrics' tables were last refreshed (null: never; the figures are then all 0).
+    as_of: datetime | None
 
 
 @router.get(
@@ -75,10 +77,12 @@ def metrics_cases(
     group_by: str | None = None,
 ):
     """Counts and rates (响应率, 按期办结率, 办结率, 满意率, 返工率, 平均办理时长, 重复投诉率) per
-    grid, community, street, department (handling unit), category or month, over the cases the
-    caller may see. `org` is an org unit's code or id (a place: cases there; another unit: cases
-    it handles); `from`/`to` are dates (YYYY-MM-DD, default: the last twelve months). Rates are
-    fractions 0–1, null when nothing was due. Definitions: docs/metrics.md."""
+    grid, community, street, department (handling unit), category or month, over the cases of
+    the caller's area (for a unit that is not a place: the cases it owns), as of `as_of` (the
+    last refresh of the metrics, every minute). `org` is an org unit's code or id (a place:
+    cases there; another unit: cases it handles); `from`/`to` are dates (YYYY-MM-DD, default:
+    the last twelve months). Rates are fractions 0–1, null when nothing was due. Definitions:
+    docs/metrics.md."""
     if not selectors.can_view_metrics(request.user):
         raise PermissionDenied(_("Metrics are for staff."))
     data = {"org": org or "", "from": date_from or "", "to": to or "", "group_by": group_by or ""}
@@ -96,4 +100,5 @@ def metrics_cases(
         "group_by": result.group_by,
         "rows": [row.as_dict() for row in result.rows],
         "total": result.total.as_dict(),
+        "as_of": result.as_of,
     }

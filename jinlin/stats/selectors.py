@@ -1,4 +1,4 @@
-"""The metrics of the closed loop (CASE-11), computed from the case timeline.
+"""The metrics of the closed loop (CASE-11), read from the metrics' own tables.
 
 docs/metrics.md is the specification: every figure here is defined there in words, with the
 anchors it follows (数字城管 按期结案率, Beijing 接诉即办 响应率·解决率·满意率). Change both together.
@@ -6,46 +6,35 @@ anchors it follows (数字城管 按期结案率, Beijing 接诉即办 响应率
 How it is computed. Each metric counts cases (or rating entries) whose *own* event falls in the
 period: intake by the time a case was submitted, 办结率 by the time it was accepted, 响应率 by its
 first dispatch, 按期办结率 by the moment its time limit was decided, 返工率 and the handling time
-by its first resolution, 满意率 by the rating. Every family of metrics is one aggregate query
-(COUNT … FILTER, i.e. conditional aggregation, grouped by the row key) over the cases the user
-may see (`cases_visible_to`), with the times of the timeline events as correlated subqueries.
-So a call costs the same handful of queries whatever the number of cases or rows — never a
-query per row. The per-case working hours are the one thing SQL cannot do (they need the working
-calendar); they are computed in Python from one query's (accepted, resolved) pairs.
+by its first resolution, 满意率 by the rating. The timeline facts of every case (first accept,
+first dispatch, …, working seconds) are kept in `CaseFact` and rolled up per month, community
+and category in `AreaMonth`, both refreshed every minute from the timeline (services.py).
 
-The rollup tables of the scale issue will replace the live subqueries; see docs/metrics.md.
+A request sums AreaMonth rows for the whole months of its period when they answer exactly
+(roots and org are places of community level or coarser; rows by street, community, category
+or month), and counts CaseFact rows for everything else — the partial months at either end, the
+grids, the handling units, the department roles. Each figure family is one aggregate query
+(COUNT … FILTER, grouped by the row key and the month of the event), so a call costs the same
+handful of queries whatever the number of cases, and gives the grouped rows and the month trend
+at once.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DateTimeField,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jinlin.cases import rules
-from jinlin.cases.machine import Status
-from jinlin.cases.models import Case as CaseModel
 from jinlin.cases.models import Category, Rating, TimelineEntry
-from jinlin.cases.selectors import cases_visible_to
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import active_assignments
-from jinlin.core.workcalendar import working_time_between
+
+from .models import AreaMonth, CaseFact, RefreshState
 
 GROUP_BY = ("grid", "community", "street", "department", "category", "month")
 # The code-prefix rule (core/models.py): district 6 digits, street 9, community 12, grid 15.
@@ -57,8 +46,14 @@ RESPONSE_LIMIT = timedelta(hours=24)
 # 重复投诉率: a second report by the same person about the same category in the same community
 # within this window counts as a repeat.
 REPEAT_WINDOW = timedelta(days=30)
-# A longer period is a job for the rollups (scale issue), not for a live query.
+# The longest period one request may ask for.
 MAX_SPAN_DAYS = 3 * 366
+# The monthly rollup (AreaMonth) keeps communities (12-digit codes) and categories: it answers
+# these groupings for roots and orgs that are places of community level or coarser.
+COMMUNITY_CODE = 12
+ROLLUP_GROUP_BY = ("street", "community", "category", "month")
+# Tests switch the rollup off to check that the facts alone give the same figures.
+ROLLUP_ENABLED = True
 
 # Staff who see the dashboard and the metrics API. Residents and volunteers do not (403).
 METRICS_ROLES = {
@@ -110,10 +105,10 @@ def metric_roots(user: User) -> list[str]:
     return roots
 
 
-def _roots_q(roots: Iterable[str]) -> Q:
+def _roots_q(roots: Iterable[str], field: str = "code") -> Q:
     q = Q(pk__in=[])
     for root in roots:
-        q |= Q(code__startswith=root)
+        q |= Q(**{f"{field}__startswith": root})
     return q
 
 
@@ -135,14 +130,6 @@ def metric_org_get(user: User, value: str) -> OrgUnit | None:
     if unit is None and value.isdigit():
         unit = OrgUnit.objects.filter(_roots_q(roots), pk=int(value)).first()
     return unit
-
-
-def _org_q(org: OrgUnit) -> Q:
-    # A place stands for the cases that happened there; a unit that is not a place (a department,
-    # a police station) for the cases it handles (owns now, or owned last when they finished).
-    if org.is_place():
-        return Q(scope_code__startswith=org.code)
-    return Q(owner_unit__code__startswith=org.code)
 
 
 # ---------------------------------------------------------------- result rows
@@ -267,6 +254,8 @@ class MetricsResult:
     org: OrgUnit | None
     rows: list[MetricsRow] = field(default_factory=list)
     total: MetricsRow | None = None
+    # When the facts were last refreshed: the figures are as of then (None: never refreshed).
+    as_of: datetime | None = None
 
     @property
     def has_data(self) -> bool:
@@ -285,38 +274,70 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     )
 
 
-def _first(actions: Iterable[str]) -> Subquery:
-    """The time of a case's first timeline entry with one of these actions."""
-    entries = TimelineEntry.objects.filter(case=OuterRef("pk"), action__in=list(actions)).order_by("at", "pk")
-    return Subquery(entries.values("at")[:1], output_field=DateTimeField())
+def metrics_as_of() -> datetime | None:
+    """When the metrics' tables were last refreshed (None: never, so there are no figures yet)."""
+    return RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
 
 
-def _with_facts(cases: QuerySet) -> QuerySet:
-    """The cases with the timeline facts the metrics need. Only the facts a query uses end up in
-    its SQL (values() masks the rest)."""
-    on_time = Q(t_resolve__isnull=False) & (Q(t_overdue__isnull=True) | Q(t_resolve__lt=F("t_overdue")))
-    earlier_report = CaseModel.objects.filter(
-        reporter=OuterRef("reporter"),
-        category=OuterRef("category"),
-        community=OuterRef("community"),
-        created_at__lt=OuterRef("created_at"),
-        created_at__gte=OuterRef("created_at") - REPEAT_WINDOW,
-    )
-    return cases.annotate(
-        t_accept=_first(["accept"]),
-        t_dispatch=_first(["dispatch"]),
-        t_response=_first(RESPONSE_ACTIONS),
-        t_resolve=_first(["resolve"]),
-        t_overdue=_first(["overdue"]),
-        was_merged=Exists(TimelineEntry.objects.filter(case=OuterRef("pk"), action="merge")),
-        was_reopened=Exists(TimelineEntry.objects.filter(case=OuterRef("pk"), to_status=Status.REOPENED)),
-        is_repeat=Exists(earlier_report),
-    ).annotate(
-        # 按期办结率: a case's time limit is decided when it is first resolved before ever running
-        # over (on time), or when it first runs over (late) — 应结案数 counts it in that period.
-        judged_on_time=Case(When(on_time, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        t_judged=Case(When(on_time, then=F("t_resolve")), default=F("t_overdue"), output_field=DateTimeField()),
-    )
+def _place_or_unit_q(code: str, prefix: str = "") -> Q:
+    # A place stands for the cases that happened there; a unit that is not a place (a department,
+    # a police station) for the cases it handles (owns now, or owned last when they finished).
+    if code.isdigit():
+        return Q(**{f"{prefix}scope_code__startswith": code})
+    return Q(**{f"{prefix}owner_unit__code__startswith": code})
+
+
+def _fact_scope(user: User, org: OrgUnit | None, prefix: str = "") -> Q:
+    """The facts whose figures `user` gets: those of their metric roots (a place: the cases that
+    happened there; another unit: the cases it owns), narrowed to `org`. Superusers: all."""
+    q = Q()
+    if not user.is_superuser:
+        roots = Q(pk__in=[])
+        for root in metric_roots(user):
+            roots |= _place_or_unit_q(root, prefix)
+        q &= roots
+    if org is not None:
+        column = "scope_code" if org.is_place() else "owner_unit__code"
+        q &= Q(**{f"{prefix}{column}__startswith": org.code})
+    return q
+
+
+def _rollup_scope(user: User, org: OrgUnit | None, group_by: str) -> Q | None:
+    """The AreaMonth rows that answer exactly, or None when the rollup cannot: every root and the
+    org must be places of community level or coarser, and the rows one of its keys."""
+    if group_by not in ROLLUP_GROUP_BY:
+        return None
+    q = Q()
+    if not user.is_superuser:
+        roots = metric_roots(user)
+        if any(not root.isdigit() or len(root) > COMMUNITY_CODE for root in roots):
+            return None
+        q &= _roots_q(roots, field="community_code")
+    if org is not None:
+        if not org.is_place() or len(org.code) > COMMUNITY_CODE:
+            return None
+        q &= Q(community_code__startswith=org.code)
+    return q
+
+
+def _month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _whole_months(date_from: date, date_to: date, now: datetime) -> tuple[date, date] | None:
+    """The first and the last whole month of the period (None if none): a month lying inside
+    [from, to], or the month of `to` when `to` is today or later (nothing can happen after now)."""
+    today = timezone.localdate(now, timezone.get_default_timezone())
+    first = _month_first(date_from) if date_from.day == 1 else _next_month(date_from)
+    if _next_month(date_to) - timedelta(days=1) == date_to or date_to >= today:
+        last = _month_first(date_to)
+    else:
+        last = date(date_to.year - (date_to.month == 1), (date_to.month - 2) % 12 + 1, 1)
+    return (first, last) if first <= last else None
 
 
 def _key(group_by: str, event: str, prefix: str = ""):
@@ -334,19 +355,230 @@ def _key_str(value) -> str:
         return ""
     if isinstance(value, datetime):
         return timezone.localtime(value, timezone.get_default_timezone()).strftime("%Y-%m")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m")
     return str(value)
 
 
-def _grouped(qs: QuerySet, *, event: str, group_by: str, start, end, prefix: str = "", **counts) -> dict:
-    """{row key: {count name: n}} for the rows of `qs` whose `event` falls in [start, end)."""
-    rows = (
-        qs.filter(**{f"{event}__gte": start, f"{event}__lt": end})
-        .annotate(group_key=_key(group_by, event, prefix))
-        .order_by()
-        .values("group_key")
-        .annotate(**counts)
+Cells = dict[tuple[str, str], Counter]
+
+
+def _grouped(cells: Cells, qs: QuerySet, *, event: str, group_by: str, spans, prefix: str = "", **counts) -> None:
+    """Add to `cells` ({(row key, month): counts}) the rows of `qs` whose `event` falls in one of
+    the [start, end) spans, counted by their row key and the month of the event."""
+    if not spans:
+        return
+    within = Q(pk__in=[])
+    for start, end in spans:
+        within |= Q(**{f"{event}__gte": start, f"{event}__lt": end})
+    rows = qs.filter(within).annotate(month_key=_key("month", event))
+    names = ["month_key"]
+    if group_by != "month":
+        rows = rows.annotate(group_key=_key(group_by, event, prefix))
+        names.append("group_key")
+    # The counts are named n_… in SQL: some share a name with the column they count (merged).
+    for row in rows.order_by().values(*names).annotate(**{f"n_{k}": v for k, v in counts.items()}):
+        month = _key_str(row.pop("month_key"))
+        key = _key_str(row.pop("group_key")) if group_by != "month" else month
+        cells.setdefault((key, month), Counter()).update({k[2:]: v or 0 for k, v in row.items()})
+
+
+def _fact_cells(cells: Cells, facts: QuerySet, ratings: QuerySet, *, group_by: str, spans, now: datetime) -> None:
+    """Every figure family from the case facts (any scope, any grouping, any days)."""
+    span = {"group_by": group_by, "spans": spans}
+    _grouped(
+        cells,
+        facts,
+        event="created_at",  # = the time of the case's `submit` entry (written together)
+        intake=Count("pk"),
+        merged=Count("pk", filter=Q(merged=True)),
+        repeats=Count("pk", filter=Q(merged=True) | Q(repeat=True)),
+        **span,
     )
-    return {_key_str(r.pop("group_key")): r for r in rows}
+    _grouped(
+        cells,
+        facts.filter(merged=False),
+        event="t_accept",
+        accepted=Count("pk"),
+        accepted_resolved=Count("pk", filter=Q(t_resolve__isnull=False)),
+        **span,
+    )
+    _grouped(
+        cells,
+        facts,
+        event="t_dispatch",
+        responded=Count("pk", filter=Q(t_response__isnull=False)),
+        responded_in_time=Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
+        # Due a response without one: the limit has passed (a case still inside its response
+        # window does not count against anyone yet).
+        unresponded_due=Count("pk", filter=Q(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT)),
+        **span,
+    )
+    _grouped(
+        cells,
+        facts.filter(excluded=False),
+        event="t_judged",
+        due=Count("pk"),
+        on_time=Count("pk", filter=Q(judged_on_time=True)),
+        **span,
+    )
+    _grouped(
+        cells,
+        facts,
+        event="t_resolve",
+        resolved=Count("pk"),
+        reopened=Count("pk", filter=Q(reopened=True)),
+        timed=Count("pk"),
+        handling_seconds=Sum("handling_seconds"),
+        working_seconds=Sum("working_seconds"),
+        **span,
+    )
+    _grouped(
+        cells,
+        ratings,
+        event="at",
+        prefix="case__fact__",
+        rated=Count("pk"),
+        satisfied=Count("pk", filter=Q(data__rating=Rating.SATISFIED)),
+        basically_satisfied=Count("pk", filter=Q(data__rating=Rating.BASICALLY_SATISFIED)),
+        unsatisfied=Count("pk", filter=Q(data__rating=Rating.UNSATISFIED)),
+        **span,
+    )
+
+
+ROLLUP_SUMS = (
+    "intake",
+    "merged",
+    "repeats",
+    "accepted",
+    "accepted_resolved",
+    "responded",
+    "responded_in_time",
+    "due",
+    "on_time",
+    "resolved",
+    "reopened",
+    "timed",
+    "handling_seconds",
+    "working_seconds",
+    "rated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+)
+ROLLUP_KEY = {
+    "street": Substr("community_code", 1, CODE_LENGTH["street"]),
+    "community": F("community_code"),
+    "category": F("category_id"),
+}
+
+
+def _rollup_cells(cells: Cells, scope: Q, facts: QuerySet, *, group_by: str, months, now: datetime) -> None:
+    """The whole months from the rollup, plus the one live part: the cases dispatched in those months
+    that never responded and whose 24 hours have passed (they depend on `now`)."""
+    first, last = months
+    rows = AreaMonth.objects.filter(scope, month__gte=first, month__lte=last)
+    names = ["month"]
+    if group_by != "month":
+        rows = rows.annotate(group_key=ROLLUP_KEY[group_by])
+        names.append("group_key")
+    for row in rows.order_by().values(*names).annotate(**{f"n_{name}": Sum(name) for name in ROLLUP_SUMS}):
+        month = _key_str(row.pop("month"))
+        key = _key_str(row.pop("group_key")) if group_by != "month" else month
+        cells.setdefault((key, month), Counter()).update({k[2:]: v or 0 for k, v in row.items()})
+    start, end = period_bounds(first, _next_month(last) - timedelta(days=1))
+    _grouped(
+        cells,
+        facts.filter(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT),
+        event="t_dispatch",
+        group_by=group_by,
+        spans=[(start, end)],
+        unresponded_due=Count("pk"),
+    )
+
+
+def _rows(cells: Cells, index: int, keys: Iterable[str] = ()) -> dict[str, MetricsRow]:
+    """MetricsRows from the cells, summed by the row key (index 0) or by the month (index 1)."""
+    sums: dict[str, Counter] = {key: Counter() for key in keys}
+    for cell_key, counts in cells.items():
+        sums.setdefault(cell_key[index], Counter()).update(counts)
+    rows = {}
+    for key, c in sums.items():
+        rows[key] = MetricsRow(
+            key=key,
+            label=key,
+            intake=c["intake"],
+            merged=c["merged"],
+            repeats=c["repeats"],
+            accepted=c["accepted"],
+            accepted_resolved=c["accepted_resolved"],
+            response_due=c["responded"] + c["unresponded_due"],
+            responded_in_time=c["responded_in_time"],
+            due=c["due"],
+            on_time=c["on_time"],
+            resolved=c["resolved"],
+            reopened=c["reopened"],
+            timed=c["timed"],
+            hours_sum=c["handling_seconds"] / 3600,
+            working_hours_sum=c["working_seconds"] / 3600,
+            rated=c["rated"],
+            satisfied=c["satisfied"],
+            basically_satisfied=c["basically_satisfied"],
+            unsatisfied=c["unsatisfied"],
+        )
+    return rows
+
+
+def _result(rows: dict[str, MetricsRow], group_by, date_from, date_to, org, as_of) -> MetricsResult:
+    _label(rows, group_by)
+    ordered = _ordered(rows.values(), group_by)
+    total = MetricsRow(key="", label=_("Total"))
+    for row in ordered:
+        total.add(row)
+    return MetricsResult(
+        group_by=group_by, date_from=date_from, date_to=date_to, org=org, rows=ordered, total=total, as_of=as_of
+    )
+
+
+def case_metrics_with_trend(
+    user: User,
+    *,
+    org: OrgUnit | None = None,
+    date_from: date,
+    date_to: date,
+    group_by: str,
+    now: datetime | None = None,
+) -> tuple[MetricsResult, MetricsResult]:
+    """case_metrics, and the same figures by month (the dashboard's trend), in one pass: every
+    query groups by the row key and the month of the event, and Python adds up both ways."""
+    if group_by not in GROUP_BY:
+        raise ValueError(f"group_by must be one of {GROUP_BY}")
+    if date_from > date_to:
+        raise ValueError("date_from is after date_to")
+    now = now or timezone.now()
+    as_of = metrics_as_of()
+    start, end = period_bounds(date_from, date_to)
+    facts = CaseFact.objects.filter(_fact_scope(user, org))
+    cells: Cells = {}
+    spans = [(start, end)]
+    rollup = _rollup_scope(user, org, group_by) if ROLLUP_ENABLED else None
+    months = _whole_months(date_from, date_to, now) if rollup is not None else None
+    if months is not None:
+        # Whole months from the rollup; the partial months at either end from the facts.
+        whole_start, whole_end = period_bounds(months[0], _next_month(months[1]) - timedelta(days=1))
+        spans = [(a, b) for a, b in ((start, whole_start), (whole_end, end)) if a < b]
+        _rollup_cells(cells, rollup, facts, group_by=group_by, months=months, now=now)
+    ratings = TimelineEntry.objects.filter(_fact_scope(user, org, "case__fact__"), action__in=RATING_ACTIONS)
+    _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, now=now)
+
+    months_of_period = months_between(date_from, date_to)
+    # Every month of the period gets a row, so a trend line has no holes.
+    rows = _rows(cells, 0, months_of_period if group_by == "month" else ())
+    result = _result(rows, group_by, date_from, date_to, org, as_of)
+    if group_by == "month":
+        return result, result
+    trend = _result(_rows(cells, 1, months_of_period), "month", date_from, date_to, org, as_of)
+    return result, trend
 
 
 def case_metrics(
@@ -359,101 +591,12 @@ def case_metrics(
     now: datetime | None = None,
 ) -> MetricsResult:
     """Counts and rates per row (grid, community, street, handling unit, category or month) over
-    the cases `user` may see, optionally within `org`, for the days date_from … date_to."""
-    if group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {GROUP_BY}")
-    if date_from > date_to:
-        raise ValueError("date_from is after date_to")
-    start, end = period_bounds(date_from, date_to)
-    now = now or timezone.now()
-    cases = cases_visible_to(user)
-    if org is not None:
-        cases = cases.filter(_org_q(org))
-    facts = _with_facts(cases)
-    span = {"group_by": group_by, "start": start, "end": end}
-
-    families = [
-        _grouped(
-            facts,
-            event="created_at",  # = the time of the case's `submit` entry (written together)
-            intake=Count("pk"),
-            merged=Count("pk", filter=Q(was_merged=True)),
-            repeats=Count("pk", filter=Q(was_merged=True) | Q(is_repeat=True)),
-            **span,
-        ),
-        _grouped(
-            facts.filter(was_merged=False),
-            event="t_accept",
-            accepted=Count("pk"),
-            accepted_resolved=Count("pk", filter=Q(t_resolve__isnull=False)),
-            **span,
-        ),
-        _grouped(
-            # Due a response: responded, or the limit has passed (a case still inside its
-            # response window does not count against anyone yet).
-            facts.filter(Q(t_response__isnull=False) | Q(t_dispatch__lte=now - RESPONSE_LIMIT)),
-            event="t_dispatch",
-            response_due=Count("pk"),
-            responded_in_time=Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
-            **span,
-        ),
-        _grouped(
-            facts.exclude(status__in=[Status.REJECTED, Status.MERGED]),
-            event="t_judged",
-            due=Count("pk"),
-            on_time=Count("pk", filter=Q(judged_on_time=True)),
-            **span,
-        ),
-        _grouped(
-            facts,
-            event="t_resolve",
-            resolved=Count("pk"),
-            reopened=Count("pk", filter=Q(was_reopened=True)),
-            **span,
-        ),
-        _grouped(
-            TimelineEntry.objects.filter(case__in=cases.values("pk"), action__in=RATING_ACTIONS),
-            event="at",
-            prefix="case__",
-            rated=Count("pk"),
-            satisfied=Count("pk", filter=Q(data__rating=Rating.SATISFIED)),
-            basically_satisfied=Count("pk", filter=Q(data__rating=Rating.BASICALLY_SATISFIED)),
-            unsatisfied=Count("pk", filter=Q(data__rating=Rating.UNSATISFIED)),
-            **span,
-        ),
-    ]
-
-    rows: dict[str, MetricsRow] = {}
-    if group_by == "month":
-        # Every month of the period gets a row, so a trend line has no holes.
-        for month in months_between(date_from, date_to):
-            rows[month] = MetricsRow(key=month, label=month)
-    for family in families:
-        for key, counts in family.items():
-            row = rows.setdefault(key, MetricsRow(key=key, label=key))
-            for name, value in counts.items():
-                setattr(row, name, value)
-
-    # 平均办理时长: accepted → first resolved, in natural and in working hours (the calendar).
-    timed = (
-        facts.filter(t_resolve__gte=start, t_resolve__lt=end)
-        .annotate(group_key=_key(group_by, "t_resolve"))
-        .order_by()
-        .values_list("group_key", "t_accept", "created_at", "t_resolve")
+    the cases of the user's area or unit (`metric_roots`), optionally within `org`, for the days
+    date_from … date_to."""
+    result, _trend = case_metrics_with_trend(
+        user, org=org, date_from=date_from, date_to=date_to, group_by=group_by, now=now
     )
-    for key, accepted_at, created_at, resolved_at in timed:
-        began = accepted_at or created_at
-        row = rows.setdefault(_key_str(key), MetricsRow(key=_key_str(key), label=_key_str(key)))
-        row.timed += 1
-        row.hours_sum += (resolved_at - began) / timedelta(hours=1)
-        row.working_hours_sum += working_time_between(began, resolved_at) / timedelta(hours=1)
-
-    _label(rows, group_by)
-    ordered = _ordered(rows.values(), group_by)
-    total = MetricsRow(key="", label=_("Total"))
-    for row in ordered:
-        total.add(row)
-    return MetricsResult(group_by=group_by, date_from=date_from, date_to=date_to, org=org, rows=ordered, total=total)
+    return result
 
 
 def months_between(date_from: date, date_to: date) -> list[str]:

@@ -32,6 +32,7 @@ def test_rows_of_counts_and_rates_by_community(story, district, get):
     total = body["total"]
     assert (total["response_rate"], total["on_time_rate"], total["resolution_rate"]) == (0.6, 0.4, 0.6)
     assert (total["satisfaction_rate"], total["rework_rate"], total["repeat_rate"]) == (0.75, 0.3333, 0.2857)
+    assert body["as_of"]  # the time of the story's refresh
 
 
 def test_by_month_over_two_months(story, district, get):
@@ -96,4 +97,5 @@ def test_no_parameters_means_the_last_twelve_months_grouped_below_the_callers_le
     body = get(district.admin).json()
     assert body["group_by"] == "street"  # the admin sees the whole district
     assert body["total"]["intake"] == 0
+    assert body["as_of"] is None  # never refreshed: no figures yet, rather than real zeros
     assert get(district.staff_a).json()["group_by"] == "grid"

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from jinlin.core.models import OrgUnit
 from jinlin.core.workcalendar import calendar_cache_clear
+from jinlin.stats.services import metrics_refresh
 
 from .conftest import resolved_case
 
@@ -202,4 +203,16 @@ def test_the_dashboard_costs_the_same_number_of_queries_with_more_cases(story, d
     before = queries()
     for day in range(11, 16):
         resolved_case(district, day)
+    metrics_refresh()
     assert queries() == before
+
+
+def test_the_page_says_when_the_figures_were_computed(story, district, page):
+    html = page(district.admin, group_by="community", **MARCH).content.decode()
+    assert "数据更新于" in html and "data-as-of" in html
+
+
+def test_before_the_first_refresh_the_page_says_so_instead_of_showing_zeros(district, page):
+    html = page(district.admin, group_by="community", **MARCH).content.decode()
+    assert "指标尚未计算" in html
+    assert "这段时间没有案件" not in html and 'id="metrics-table"' not in html
