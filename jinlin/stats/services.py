@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -418,6 +418,7 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
         with transaction.atomic():
             _locked_state()
             rollup_rows = _rollup(None)
+        _analyze(CaseFact, AreaMonth)
     else:
         touched = sorted(
             set(TimelineEntry.objects.filter(pk__gt=state.safe_id).order_by().values_list("case_id", flat=True))
@@ -451,6 +452,15 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
         "safe_id": state.safe_id,
         "seconds": round(clock.monotonic() - started, 3),
     }
+
+
+def _analyze(*models) -> None:
+    """Fresh planner statistics after a rebuild: every row was replaced, and a planner that still
+    believes the tables empty picks plans for empty tables."""
+    with connection.cursor() as cursor:
+        for model in models:
+            # No ORM expression for ANALYZE; both SQLite and PostgreSQL accept `ANALYZE table`.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _rebuild_facts() -> tuple[int, int]:
