@@ -23,8 +23,11 @@ def metrics_refresh_task() -> dict:
     return counts
 
 
-def schedule_metrics_refresh(*, delay: timedelta = REFRESH_EVERY) -> bool:
-    """Enqueue the next refresh unless one is already waiting. Returns True if it enqueued one."""
+def schedule_metrics_refresh(*, delay: timedelta = REFRESH_EVERY, first: bool = False) -> bool:
+    """Enqueue the next refresh unless one is already waiting. Returns True if it enqueued one.
+    `first`: at start-up, run it at once, so the dashboard has figures from the first minute."""
+    if first:
+        delay = timedelta()
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.filter(

@@ -26,6 +26,7 @@ from jinlin.cases.tasks import schedule_sla_sweep
 from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES
 from jinlin.core.models import Role, RoleAssignment, User
 from jinlin.demo import seed_demo_all
+from jinlin.stats.tasks import schedule_metrics_refresh
 
 HOST = "127.0.0.1"
 STOP_GRACE_SECONDS = 10
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         seed_demo_all(stdout=self.stdout)
         # The minutely SLA sweep re-enqueues itself once started; the worker below runs it.
         schedule_sla_sweep()
+        schedule_metrics_refresh(first=True)  # the metrics' tables: now, then every minute
         accounts = demo_account_lines()
         # The children open their own connections; SQLite must not see this one hold a lock.
         connections.close_all()
