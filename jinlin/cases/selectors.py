@@ -5,7 +5,7 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Lookup, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,32 @@ from .machine import ACTIVE, OPEN, Status
 from .models import Case, CaseReporter, Category, EscalationTarget, TimelineEntry
 
 
+class InArray(Lookup):
+    """`field__in_array=<values queryset>`: the same rows as `__in`, written for PostgreSQL as
+    `field = ANY(ARRAY(subquery))`. The subquery then runs once, before the scan (an InitPlan),
+    and its result is an index condition, so an OR of such terms can combine indexes (BitmapOr);
+    `IN (subquery)` inside an OR is a filter checked row by row over whatever else was scanned.
+    Other databases get a plain `IN (subquery)`."""
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        # As `__in` does: a subquery's order means nothing here (and a default ordering by a
+        # related model would add a join).
+        self.rhs.clear_ordering(clear_default=True)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        if not rhs.startswith("("):
+            rhs = f"({rhs})"
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
+for _field in (Case._meta.pk, Case._meta.get_field("owner_unit")):
+    _field.register_lookup(InArray)
+
+
 def _visibility_q(user: User) -> Q:
     q = Q(reporter=user) | Q(submitted_by=user) | Q(pk__in=CaseReporter.objects.filter(user=user).values("case_id"))
     for assignment in active_assignments(user):
@@ -29,11 +55,18 @@ def _visibility_q(user: User) -> Q:
             q |= Q(scope_code__startswith=rules.area_code(org))
         # Whatever a unit owns, was called in on, or handled before stays visible to its members
         # (a department sees its cases across the district, and the ones it returned).
-        subtree = OrgUnit.objects.filter(code__startswith=org.code).values("pk")
-        q |= Q(owner_unit__code__startswith=org.code)
+        # By unit id, not `owner_unit__code__startswith`: that joins every org unit to every
+        # case, where the ids of the subtree (an index range on code) let the owner indexes answer.
+        subtree = _subtree(org.code)
+        q |= Q(owner_unit_id__in=subtree)
         q |= Q(pk__in=EscalationTarget.objects.filter(unit_id__in=subtree).values("case_id"))
         q |= Q(pk__in=TimelineEntry.objects.filter(owner_unit_id__in=subtree).values("case_id"))
     return q
+
+
+def _subtree(code: str) -> QuerySet[OrgUnit]:
+    """The ids of a unit and everything under it (the code-prefix rule), as a subquery."""
+    return OrgUnit.objects.filter(code__startswith=code).values("pk")
 
 
 def cases_visible_to(user: User | None) -> QuerySet[Case]:
@@ -70,14 +103,14 @@ def case_list(
     if status:
         qs = qs.filter(status__in=[s for s in status.split(",") if s])
     if mine:
+        # Every term of the OR indexable (followed cases as an InitPlan array, see InArray):
+        # PostgreSQL combines indexes instead of filtering all open cases by a hashed subquery.
+        followed = CaseReporter.objects.filter(user=user).values("case_id")
         qs = qs.filter(
-            Q(owner_user=user)
-            | Q(owner_unit_id__in=_my_units(user))
-            | Q(reporter=user)
-            | Q(pk__in=CaseReporter.objects.filter(user=user).values("case_id"))
+            Q(owner_user=user) | Q(owner_unit_id__in=_my_units(user)) | Q(reporter=user) | Q(pk__in_array=followed)
         )
     if org is not None:
-        qs = qs.filter(Q(scope_code__startswith=org.code) | Q(owner_unit__code__startswith=org.code))
+        qs = qs.filter(Q(scope_code__startswith=org.code) | Q(owner_unit_id__in=_subtree(org.code)))
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
     if overdue is True:
@@ -89,21 +122,35 @@ def case_list(
 
 def inbox(user: User) -> QuerySet[Case]:
     """What a grid worker or handler must act on: cases owned by them or their unit, or that their
-    unit was called in on and has not reported to, soonest due first (SLA colours come from due_at)."""
+    unit was called in on and has not reported to, soonest due first (SLA colours come from due_at).
+
+    The unit and called-in terms are `= ANY(ARRAY(subquery))` (see InArray): with only indexable
+    terms in the OR, PostgreSQL combines the owner indexes (case_inbox) instead of filtering
+    every open case by hashed subqueries, and it stays one query.
+    """
     units = [a.org for a in active_assignments(user) if a.role in rules.HANDLER_ROLES]
-    owned = Q(owner_user=user)
-    for unit in units:
-        owned |= Q(owner_unit__code__startswith=unit.code)
+    unit_ids = OrgUnit.objects.filter(_prefix_q("code", [u.code for u in units])).values("pk")
     called_in = EscalationTarget.objects.filter(reported_at__isnull=True, unit__in=[u.pk for u in units]).values(
         "case_id"
     )
+    owned = Q(owner_user=user) | Q(owner_unit_id__in_array=unit_ids) | Q(pk__in_array=called_in)
     return (
         cases_visible_to(user)
-        .filter(status__in=OPEN - {Status.SUBMITTED, Status.ACCEPTED, Status.RESOLVED})
-        .filter(owned | Q(pk__in=called_in))
+        .filter(owned, status__in=INBOX_STATUSES)
         .select_related("category", "owner_unit", "owner_user")
         .order_by("due_at", "pk")
     )
+
+
+# Statuses in which a case waits for its handler (not the dispatcher, not the resident's rating).
+INBOX_STATUSES = sorted(OPEN - {Status.SUBMITTED, Status.ACCEPTED, Status.RESOLVED})
+
+
+def _prefix_q(field: str, codes: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(**{f"{field}__startswith": code})
+    return q
 
 
 def dispatch_queue(user: User) -> QuerySet[Case]:
@@ -207,8 +254,9 @@ def is_staff_viewer(user: User, case: Case) -> bool:
     )
 
 
-def allowed_actions(user: User, case: Case) -> list[str]:
-    """The actions the buttons should offer: allowed by the machine and by the user's roles."""
+def allowed_actions(user: User, case: Case, *, escalations: list[EscalationTarget] | None = None) -> list[str]:
+    """The actions the buttons should offer: allowed by the machine and by the user's roles.
+    `escalations`: the case's whistle targets when the caller has them (read here otherwise)."""
     status = case.status
     actions = []
     dispatcher = rules.covering(user, case, Role.DISPATCHER) is not None
@@ -241,7 +289,7 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     staff_roles = set(Role) - {Role.RESIDENT, Role.VOLUNTEER}
     if machine.allowed("report_in", status) and any(
         t.reported_at is None and rules.member_of(user, t.unit, roles=staff_roles)
-        for t in case.escalations.select_related("unit")
+        for t in (case.escalations.select_related("unit") if escalations is None else escalations)
     ):
         actions.append("report_in")
     if (
