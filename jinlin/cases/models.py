@@ -278,6 +278,15 @@ class Case(models.Model):
             # longitude): the triage adapter's duplicate lookup reads only these indexes.
             models.Index(fields=["community", "status"], name="case_community_status"),
             models.Index(fields=["status", "lat", "lng"], name="case_status_point"),
+            # The public board (晒单) counts and sorts published closed cases: a partial index of
+            # those alone instead of a scan of every case.
+            models.Index(
+                fields=["-closed_at"],
+                condition=Q(status="closed", published_at__isnull=False),
+                name="case_public_board",
+            ),
+            # Open311 requests.json (the last 90 days) and the dashboard's intake counts.
+            models.Index(fields=["created_at"], name="case_created"),
         ]
 
     def __str__(self):
@@ -337,7 +346,15 @@ class EscalationTarget(models.Model):
             models.UniqueConstraint(fields=["case", "unit"], name="escalation_unit_once"),
             models.UniqueConstraint(fields=["case"], condition=Q(role="lead"), name="escalation_one_lead"),
         ]
-        indexes = [models.Index(fields=["unit", "reported_at"], name="escalation_unit_pending")]
+        indexes = [
+            models.Index(fields=["unit", "reported_at"], name="escalation_unit_pending"),
+            # The sweeper's late 报到 step: only targets still waiting, by their deadline.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(reported_at__isnull=True, urged_at__isnull=True),
+                name="escalation_report_due",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case_id} → {self.unit_id} ({self.role})"
