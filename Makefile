@@ -16,8 +16,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 demo: setup
 	$(BIN)/jinlin demo --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; pytest-django gives each worker its own test
+# database); work-stealing keeps both busy while one runs a long test. PYTEST_WORKERS=0 runs it in
+# one process; PYTEST_ARGS passes anything else (paths, -k, -x).
+PYTEST_WORKERS ?= auto
 test: setup browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 setup: $(VENV)/.synced static/vendor/.copied translations
 

@@ -23,6 +23,22 @@ flush.Command.handle = _flush_with_audit_purge
 
 
 # ---------------------------------------------------------------------------------------------
+# Password hashing. The production hasher (PBKDF2, a million rounds) costs about half a second a
+# password on the CI machine; tests create hundreds of accounts and check who may log in, not
+# the hasher's cost, so they hash with MD5 first. The production hashers stay listed after it, so
+# a hash made by them (the demo seed's) still verifies. A test marked production_hasher keeps
+# the settings as deployed, so one login path is still exercised with the real hasher.
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    if request.node.get_closest_marker("production_hasher") is None:
+        settings.PASSWORD_HASHERS = [FAST_HASHER, *settings.PASSWORD_HASHERS]
+
+
+# ---------------------------------------------------------------------------------------------
 # A tiny district with the nine demo accounts, for page and browser tests that need real roles
 # without the full demo seed: one district 350102, one street, two communities, two grids,
 # one estate, the command centre, one department and the discipline office.

@@ -21,7 +21,10 @@ def post_token(client: Client, phone: str, password: str):
     return client.post("/api/auth/token", {"phone": phone, "password": password}, content_type="application/json")
 
 
+@pytest.mark.production_hasher
 def test_right_password_returns_a_token_that_expires(client, worker):
+    # The other tests hash with a fast hasher (root conftest); this one logs in as deployed.
+    assert User.objects.get(pk=worker.pk).password.startswith("pbkdf2_sha256$")
     response = post_token(client, "13700000001", PASSWORD)
     assert response.status_code == 200
     body = response.json()
