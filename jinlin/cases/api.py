@@ -3,7 +3,7 @@ schemas out. Cases a user may not see answer 404 (their existence is not reveale
 not allowed in the current state answers 409; bad input 422 with messages in the user's language.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -315,22 +315,23 @@ def _photo_out(photo: CasePhoto) -> dict:
     }
 
 
+def _timeline_out(entry, viewer: User) -> dict:
+    return {
+        "action": entry.action,
+        "action_label": action_label(entry.action),
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "actor": selectors.actor_label(entry, viewer),
+        "at": entry.at,
+        "note": entry.note,
+        "data": entry.data,
+    }
+
+
 def _detail(case_id: int, viewer: User) -> dict:
     case = _visible(viewer, case_id)
     out = _case_out(case, viewer)
-    out["timeline"] = [
-        {
-            "action": e.action,
-            "action_label": action_label(e.action),
-            "from_status": e.from_status,
-            "to_status": e.to_status,
-            "actor": selectors.actor_label(e, viewer),
-            "at": e.at,
-            "note": e.note,
-            "data": e.data,
-        }
-        for e in selectors.case_timeline(case)
-    ]
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
     out["escalations"] = [
         {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at}
         for t in case.escalations.select_related("unit")
@@ -426,7 +427,25 @@ def case_create(request, payload: CaseIn, response: HttpResponse):
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return Reply(201, _detail(case.pk, request.user))
+    return Reply(201, _intake_detail(case, request.user))
+
+
+def _intake_detail(case: Case, viewer: User) -> dict:
+    """What GET /api/cases/{id} would answer for a case just taken in, from the instance intake
+    returned instead of reading it back through the visibility rule: the submitter may see their
+    own case by definition, and a new case has one timeline entry, no escalation and no photo.
+    A replayed retry and a case the platform dispatched on intake have moved on: those are read."""
+    entry = getattr(case, "intake_entry", None)
+    if entry is None or (case.suggestions or {}).get("auto_dispatched"):
+        return _detail(case.pk, viewer)
+    # Deadlines were computed in local time; the database hands every moment back in UTC.
+    out = {k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in _case_out(case, viewer).items()}
+    out["timeline"] = [_timeline_out(entry, viewer) | {"at": entry.at.astimezone(UTC)}]
+    out["escalations"] = []
+    out["photos"] = []
+    out["allowed_actions"] = selectors.allowed_actions(viewer, case, escalations=[])
+    out["suggestions"] = _suggestions_out(case, viewer)
+    return out
 
 
 @router.get("/cases", response=CasePage)

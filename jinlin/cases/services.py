@@ -10,12 +10,13 @@ hotline's history and the demo seed can replay the past through the same rules.
 """
 
 import io
+import uuid
 from collections import defaultdict
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,6 +29,7 @@ from jinlin.core.phones import normalize_mobile
 from jinlin.core.scope import active_assignments, has_role
 
 from . import rules, sla
+from .cache import TableCache
 from .machine import ACTIVE, OPEN, Status, check
 from .models import (
     STAFF_CHANNELS,
@@ -163,19 +165,44 @@ def _grid_at(lat: float, lng: float) -> OrgUnit | None:
     return grid_at(lat, lng)
 
 
+def _load_centres() -> tuple[list[OrgUnit], OrgUnit | None]:
+    centres = list(OrgUnit.objects.filter(kind=OrgKind.COMMAND_CENTRE, is_active=True).order_by("code"))
+    # A tree without a command centre still needs an owner for new cases: its district.
+    district = None
+    if not centres:
+        district = OrgUnit.objects.filter(kind=OrgKind.DISTRICT, is_active=True).order_by("code").first()
+    return centres, district
+
+
+# Every intake asks for its command centre; the org tree changes rarely (dropped on any unit's save).
+_centres = TableCache("command_centres", _load_centres, OrgUnit)
+
+
 def command_centre_for(scope_code: str) -> OrgUnit:
     """The unit that owns unassigned cases of a place: the nearest command centre above it."""
-    centres = list(OrgUnit.objects.filter(kind=OrgKind.COMMAND_CENTRE, is_active=True).order_by("code"))
+    centres, district = _centres.get()
     matching = [c for c in centres if scope_code and scope_code.startswith(rules.area_code(c))]
     if matching:
         return max(matching, key=lambda c: len(rules.area_code(c)))
     if centres:
         return centres[0]
-    # A tree without a command centre still needs an owner for new cases: its district.
-    district = OrgUnit.objects.filter(kind=OrgKind.DISTRICT, is_active=True).order_by("code").first()
     if district is None:
         raise ValidationError(_("The organisation tree is empty: an administrator must set it up first."))
     return district
+
+
+def _load_categories() -> dict[str, Category]:
+    active = Category.objects.filter(is_active=True).select_related("department", "parent")
+    return {c.code: c for c in active.order_by("sort_order", "code")}
+
+
+# Active categories by code, in display order (intake, triage); dropped when a category or unit changes.
+_categories = TableCache("categories", _load_categories, Category, OrgUnit)
+
+
+def active_categories() -> dict[str, Category]:
+    """Active categories by code, in display order, with department and parent (cached per process)."""
+    return _categories.get()
 
 
 def _ancestor(unit: OrgUnit | None, kind: str) -> OrgUnit | None:
@@ -223,13 +250,19 @@ def _place(*, lat, lng, reporter: User | None, actor: User | None, channel: str)
 
 
 def _next_number(at: datetime) -> str:
-    """2026112300001: the day, then a per-day sequence taken under a row lock (no duplicates)."""
+    """2026112300001: the day, then a per-day sequence (no duplicates, no gaps).
+
+    One statement takes the number and the day's row lock, held until the transaction ends: the
+    row serialises every intake of the platform, so call this as late as possible before commit.
+    """
     day = timezone.localdate(at)
-    CaseNumberSequence.objects.bulk_create([CaseNumberSequence(day=day, last=0)], ignore_conflicts=True)
-    sequence = CaseNumberSequence.objects.select_for_update().get(day=day)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{day:%Y%m%d}{sequence.last:05d}"
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    # The table name is the model's own, quoted; the day is a parameter.
+    sql = f"INSERT INTO {table} (day, last) VALUES (%s, 1) ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING last", [connection.ops.adapt_datefield_value(day)])
+        (last,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{last:05d}"
 
 
 def _validate_point(lat, lng) -> None:
@@ -244,7 +277,7 @@ def _validate_point(lat, lng) -> None:
 def _category(code: str | None) -> Category | None:
     if not code:
         return None
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = active_categories().get(code)
     if category is None:
         raise ValidationError({"category_code": _("Unknown category %(code)s.") % {"code": code}})
     return category
@@ -294,24 +327,25 @@ def case_submit(
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
+    intake = _intake(
+        actor=actor,
+        title=title,
+        description=description,
+        category_code=category_code,
+        tier=tier,
+        kind=kind,
+        lat=lat,
+        lng=lng,
+        address=address,
+        channel=channel,
+        on_behalf_of_phone=on_behalf_of_phone,
+        contact_name=contact_name,
+        idempotency_key=idempotency_key,
+        at=at,
+    )
     try:
         with transaction.atomic():
-            case = _submit(
-                actor=actor,
-                title=title,
-                description=description,
-                category_code=category_code,
-                tier=tier,
-                kind=kind,
-                lat=lat,
-                lng=lng,
-                address=address,
-                channel=channel,
-                on_behalf_of_phone=on_behalf_of_phone,
-                contact_name=contact_name,
-                idempotency_key=idempotency_key,
-                at=at,
-            )
+            case = _intake_write(intake, actor=actor, at=at)
     except IntegrityError:
         # Two retries raced: the other one committed first; answer with its case.
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
@@ -324,7 +358,7 @@ def case_submit(
     return case, True
 
 
-def _submit(
+def _intake(
     *,
     actor,
     title,
@@ -340,7 +374,12 @@ def _submit(
     contact_name,
     idempotency_key,
     at,
-) -> Case:
+) -> dict:
+    """Everything intake decides before it writes: validation, permission, place, owner, deadlines.
+
+    Reads only, outside the transaction: on SQLite the write transaction holds the database's one
+    write lock (BEGIN IMMEDIATE), so it must contain the inserts and nothing else.
+    """
     title = _text(title, "title", required=True, max_length=MAX_TITLE)
     description = _text(description, "description")
     address = _text(address, "address", max_length=MAX_ADDRESS)
@@ -381,8 +420,11 @@ def _submit(
         place["scope_code"] = rules.area_code(centre)
     due_at, urge_at = sla.deadlines(at, sla.limit_for(category.pk if category else None, tier))
     check("submit", "")
-    case = Case.objects.create(
-        number=_next_number(at),
+    recorder_unit = None
+    if actor is not None and reporter != actor:
+        grant = next((a for a in active_assignments(actor) if a.role in rules.RECORDING_ROLES), None)
+        recorder_unit = grant.org if grant else None
+    fields = dict(
         kind=kind or (CaseKind.EVENT if channel == Channel.GRID_PATROL else CaseKind.REQUEST),
         title=title,
         description=description,
@@ -404,29 +446,42 @@ def _submit(
         created_at=at,
         **place,
     )
+    return {"fields": fields, "recorder_unit": recorder_unit}
+
+
+def _intake_write(intake: dict, *, actor, at) -> Case:
+    """The inserts of intake, in one transaction; the day's case number last (see _next_number)."""
+    fields = intake["fields"]
+    # A unique stand-in until the number is taken just before commit (numbers are at most 13 chars).
+    case = Case.objects.create(number=f"~{uuid.uuid4().hex[:19]}", **fields)
+    reporter = fields["reporter"]
     if reporter is not None:
         CaseReporter.objects.create(case=case, user=reporter, added_at=at)
-    recorder_unit = None
-    if actor is not None and reporter != actor:
-        grant = next((a for a in active_assignments(actor) if a.role in rules.RECORDING_ROLES), None)
-        recorder_unit = grant.org if grant else None
-    TimelineEntry.objects.create(
+    entry = TimelineEntry.objects.create(
         case=case,
         action="submit",
         from_status="",
         to_status=Status.SUBMITTED,
         actor=actor,
-        actor_unit=recorder_unit,
-        owner_unit=centre,
+        actor_unit=intake["recorder_unit"],
+        owner_unit=fields["owner_unit"],
         at=at,
-        data={"channel": channel, "on_behalf": bool(actor is not None and reporter != actor)},
+        data={"channel": fields["channel"], "on_behalf": bool(actor is not None and reporter != actor)},
     )
+    case.number = _next_number(at)
+    Case.objects.filter(pk=case.pk).update(number=case.number)
     audit_record(
         actor=actor,
         action="case.submit",
         obj=case,
-        after={"status": case.status, "channel": channel, "category": category.code if category else None},
+        after={
+            "status": case.status,
+            "channel": fields["channel"],
+            "category": fields["category"].code if fields["category"] else None,
+        },
     )
+    # The one timeline entry of a new case, for callers that answer with it (the API's 201).
+    case.intake_entry = entry
     return case
 
 
@@ -1043,7 +1098,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
             r["new_tier"] = sla.next_tier(r["tier"]) if raise_tier else r["tier"]
             groups[(r["category_id"], r["tier"], r["new_tier"])].append(r)
         if not books:
-            books.append(sla.PolicyBook())
+            books.append(sla.policy_book())
         for (category_id, tier, new_tier), members in groups.items():
             due_at, urge_at = sla.deadlines(now, books[0].limit(category_id, new_tier))
             for r in members:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from jinlin.core.workcalendar import WORKING_DAY, add_working_time
 
+from .cache import TableCache
 from .models import Category, LimitUnit, SlaPolicy, Tier
 
 # RATING_WINDOW: how long a resident has to rate a resolved case before it closes unrated (CASE-8).
@@ -50,8 +51,16 @@ class PolicyBook:
         return self.policies.get((None, tier), DEFAULT_LIMIT)
 
 
+# Read by every intake and every sweep; dropped when a policy or a category changes.
+_books = TableCache("sla_policies", PolicyBook, SlaPolicy, Category)
+
+
+def policy_book() -> PolicyBook:
+    return _books.get()
+
+
 def limit_for(category_id: int | None, tier: str) -> Limit:
-    return PolicyBook().limit(category_id, tier)
+    return policy_book().limit(category_id, tier)
 
 
 def deadlines(start: datetime, limit: Limit) -> tuple[datetime, datetime]:

@@ -78,9 +78,10 @@ def on_intake(case, *, live: bool = True) -> dict:
 
 
 def _categories():
-    from jinlin.cases.models import Category
+    from jinlin.cases.services import active_categories
 
-    return list(Category.objects.filter(is_active=True).select_related("department").order_by("sort_order", "code"))
+    # The case loop's per-process cache of the category table (read on every intake).
+    return list(active_categories().values())
 
 
 def _suggest_for(case) -> dict:
@@ -123,15 +124,12 @@ def _unit_for(case, ranked: list[dict]) -> dict | None:
         if unit is not None:
             return _unit_dict(unit, best["probability"], "model")
     if ranked:
-        from jinlin.cases.models import Category
+        from jinlin.cases.services import active_categories
 
-        department = (
-            Category.objects.filter(code=ranked[0]["code"], department__is_active=True)
-            .values_list("department", flat=True)
-            .first()
-        )
-        if department is not None:
-            return _unit_dict(OrgUnit.objects.get(pk=department), ranked[0]["probability"], "category")
+        category = active_categories().get(ranked[0]["code"])
+        department = category.department if category is not None and category.department_id else None
+        if department is not None and department.is_active:
+            return _unit_dict(department, ranked[0]["probability"], "category")
     return None
 
 

@@ -280,3 +280,29 @@ def test_route_suggestions_for_the_dispatcher(as_, org, people, categories):
     case = submit(people, category_code="streetlight")
     body = as_("dispatcher").get(f"/api/cases/{case.pk}/suggestions").json()
     assert [s["unit"]["id"] for s in body] == [org.urban.pk, org.g1.pk, org.community_a.pk]
+
+
+@pytest.mark.parametrize(
+    "who, body",
+    [
+        ("resident", {"title": "路灯不亮", "description": "门口路灯", "lat": G1_POINT[0], "lng": G1_POINT[1]}),
+        ("resident", {"title": "物业不修电梯", "category_code": "property", "address": "3号楼"}),
+        # Staff recording a call on a resident's behalf: staff see suggestions and duplicates.
+        (
+            "worker1",
+            {"title": "路灯不亮", "description": "门口路灯", "channel": "phone", "on_behalf_of_phone": "13800000002"},
+        ),
+        ("dispatcher", {"title": "井盖缺失", "channel": "hotline_12345", "lat": G2_POINT[0], "lng": G2_POINT[1]}),
+    ],
+)
+def test_the_intake_response_is_what_get_answers_for_the_new_case(as_, categories, who, body):
+    api = as_(who)
+    # An earlier case at the same place, so the new one has a duplicate candidate.
+    earlier = api.post("/api/cases", body)
+    assert earlier.status_code == 201, earlier.json()
+    created = api.post("/api/cases", body)
+    assert created.status_code == 201, created.json()
+    answered = created.json()
+    assert answered == api.get(f"/api/cases/{answered['id']}").json()
+    assert answered["number"].isdigit() and len(answered["number"]) == 13
+    assert int(answered["number"]) == int(earlier.json()["number"]) + 1
