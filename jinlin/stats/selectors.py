@@ -254,8 +254,16 @@ class MetricsResult:
     org: OrgUnit | None
     rows: list[MetricsRow] = field(default_factory=list)
     total: MetricsRow | None = None
-    # When the facts were last refreshed: the figures are as of then (None: never refreshed).
-    as_of: datetime | None = None
+    # (as_of, read on first use; not compared: two results of the same figures are equal.)
+    _as_of: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def as_of(self) -> datetime | None:
+        """When the facts were last refreshed: the figures are as of then (None: never refreshed).
+        Read when asked for (the page and the API do), so a plain call costs no query for it."""
+        if self._as_of is None:
+            self._as_of = (metrics_as_of(),)
+        return self._as_of[0]
 
     @property
     def has_data(self) -> bool:
@@ -363,15 +371,22 @@ def _key_str(value) -> str:
 Cells = dict[tuple[str, str], Counter]
 
 
-def _grouped(cells: Cells, qs: QuerySet, *, event: str, group_by: str, spans, prefix: str = "", **counts) -> None:
-    """Add to `cells` ({(row key, month): counts}) the rows of `qs` whose `event` falls in one of
-    the [start, end) spans, counted by their row key and the month of the event."""
+def _within(event: str, spans) -> Q | None:
+    """`event` falls in one of the [start, end) spans (None: no spans)."""
     if not spans:
-        return
-    within = Q(pk__in=[])
+        return None
+    q = Q(pk__in=[])
     for start, end in spans:
-        within |= Q(**{f"{event}__gte": start, f"{event}__lt": end})
-    rows = qs.filter(within).annotate(month_key=_key("month", event))
+        q |= Q(**{f"{event}__gte": start, f"{event}__lt": end})
+    return q
+
+
+def _grouped(cells: Cells, qs: QuerySet, *, event: str, group_by: str, where: Q | None, prefix="", **counts) -> None:
+    """Add to `cells` ({(row key, month): counts}) the rows of `qs` that `where` selects (nothing
+    if None), counted by their row key and the month of `event`."""
+    if where is None:
+        return
+    rows = qs.filter(where).annotate(month_key=_key("month", event))
     names = ["month_key"]
     if group_by != "month":
         rows = rows.annotate(group_key=_key(group_by, event, prefix))
@@ -383,66 +398,80 @@ def _grouped(cells: Cells, qs: QuerySet, *, event: str, group_by: str, spans, pr
         cells.setdefault((key, month), Counter()).update({k[2:]: v or 0 for k, v in row.items()})
 
 
-def _fact_cells(cells: Cells, facts: QuerySet, ratings: QuerySet, *, group_by: str, spans, now: datetime) -> None:
-    """Every figure family from the case facts (any scope, any grouping, any days)."""
-    span = {"group_by": group_by, "spans": spans}
+def _fact_cells(
+    cells: Cells, facts: QuerySet, ratings: QuerySet, *, group_by: str, spans, live_spans, now: datetime
+) -> None:
+    """Every figure family from the case facts (any scope, any grouping, any days) for `spans`;
+    for `live_spans` (the rollup's months) only the cases that never responded in 24 hours."""
     _grouped(
         cells,
         facts,
         event="created_at",  # = the time of the case's `submit` entry (written together)
+        group_by=group_by,
+        where=_within("created_at", spans),
         intake=Count("pk"),
         merged=Count("pk", filter=Q(merged=True)),
         repeats=Count("pk", filter=Q(merged=True) | Q(repeat=True)),
-        **span,
     )
     _grouped(
         cells,
         facts.filter(merged=False),
         event="t_accept",
+        group_by=group_by,
+        where=_within("t_accept", spans),
         accepted=Count("pk"),
         accepted_resolved=Count("pk", filter=Q(t_resolve__isnull=False)),
-        **span,
     )
+    # Due a response without one: the limit has passed (a case still inside its response window
+    # does not count against anyone yet). This depends on `now`, so the rollup cannot hold it:
+    # for its months these cases alone are counted here (the partial index of unresponded facts).
+    unresponded_due = Q(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT)
+    live = _within("t_dispatch", live_spans)
+    where = _within("t_dispatch", spans)
+    if live is not None:
+        where = (live & unresponded_due) if where is None else where | (live & unresponded_due)
     _grouped(
         cells,
         facts,
         event="t_dispatch",
+        group_by=group_by,
+        where=where,
         responded=Count("pk", filter=Q(t_response__isnull=False)),
         responded_in_time=Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
-        # Due a response without one: the limit has passed (a case still inside its response
-        # window does not count against anyone yet).
-        unresponded_due=Count("pk", filter=Q(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT)),
-        **span,
+        unresponded_due=Count("pk", filter=unresponded_due),
     )
     _grouped(
         cells,
         facts.filter(excluded=False),
         event="t_judged",
+        group_by=group_by,
+        where=_within("t_judged", spans),
         due=Count("pk"),
         on_time=Count("pk", filter=Q(judged_on_time=True)),
-        **span,
     )
     _grouped(
         cells,
         facts,
         event="t_resolve",
+        group_by=group_by,
+        where=_within("t_resolve", spans),
         resolved=Count("pk"),
         reopened=Count("pk", filter=Q(reopened=True)),
         timed=Count("pk"),
         handling_seconds=Sum("handling_seconds"),
         working_seconds=Sum("working_seconds"),
-        **span,
     )
     _grouped(
         cells,
         ratings,
         event="at",
+        group_by=group_by,
+        where=_within("at", spans),
         prefix="case__fact__",
         rated=Count("pk"),
         satisfied=Count("pk", filter=Q(data__rating=Rating.SATISFIED)),
         basically_satisfied=Count("pk", filter=Q(data__rating=Rating.BASICALLY_SATISFIED)),
         unsatisfied=Count("pk", filter=Q(data__rating=Rating.UNSATISFIED)),
-        **span,
     )
 
 
@@ -473,9 +502,9 @@ ROLLUP_KEY = {
 }
 
 
-def _rollup_cells(cells: Cells, scope: Q, facts: QuerySet, *, group_by: str, months, now: datetime) -> None:
-    """The whole months from the rollup, plus the one live part: the cases dispatched in those months
-    that never responded and whose 24 hours have passed (they depend on `now`)."""
+def _rollup_cells(cells: Cells, scope: Q, *, group_by: str, months) -> None:
+    """The whole months from the rollup, one query grouped by the row key and the month. (The cases
+    of those months that never responded within 24 hours depend on `now`: see _fact_cells.)"""
     first, last = months
     rows = AreaMonth.objects.filter(scope, month__gte=first, month__lte=last)
     names = ["month"]
@@ -486,15 +515,6 @@ def _rollup_cells(cells: Cells, scope: Q, facts: QuerySet, *, group_by: str, mon
         month = _key_str(row.pop("month"))
         key = _key_str(row.pop("group_key")) if group_by != "month" else month
         cells.setdefault((key, month), Counter()).update({k[2:]: v or 0 for k, v in row.items()})
-    start, end = period_bounds(first, _next_month(last) - timedelta(days=1))
-    _grouped(
-        cells,
-        facts.filter(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT),
-        event="t_dispatch",
-        group_by=group_by,
-        spans=[(start, end)],
-        unresponded_due=Count("pk"),
-    )
 
 
 def _rows(cells: Cells, index: int, keys: Iterable[str] = ()) -> dict[str, MetricsRow]:
@@ -529,15 +549,13 @@ def _rows(cells: Cells, index: int, keys: Iterable[str] = ()) -> dict[str, Metri
     return rows
 
 
-def _result(rows: dict[str, MetricsRow], group_by, date_from, date_to, org, as_of) -> MetricsResult:
+def _result(rows: dict[str, MetricsRow], group_by, date_from, date_to, org) -> MetricsResult:
     _label(rows, group_by)
     ordered = _ordered(rows.values(), group_by)
     total = MetricsRow(key="", label=_("Total"))
     for row in ordered:
         total.add(row)
-    return MetricsResult(
-        group_by=group_by, date_from=date_from, date_to=date_to, org=org, rows=ordered, total=total, as_of=as_of
-    )
+    return MetricsResult(group_by=group_by, date_from=date_from, date_to=date_to, org=org, rows=ordered, total=total)
 
 
 def case_metrics_with_trend(
@@ -556,28 +574,28 @@ def case_metrics_with_trend(
     if date_from > date_to:
         raise ValueError("date_from is after date_to")
     now = now or timezone.now()
-    as_of = metrics_as_of()
     start, end = period_bounds(date_from, date_to)
     facts = CaseFact.objects.filter(_fact_scope(user, org))
     cells: Cells = {}
-    spans = [(start, end)]
+    spans, live_spans = [(start, end)], []
     rollup = _rollup_scope(user, org, group_by) if ROLLUP_ENABLED else None
     months = _whole_months(date_from, date_to, now) if rollup is not None else None
     if months is not None:
         # Whole months from the rollup; the partial months at either end from the facts.
         whole_start, whole_end = period_bounds(months[0], _next_month(months[1]) - timedelta(days=1))
         spans = [(a, b) for a, b in ((start, whole_start), (whole_end, end)) if a < b]
-        _rollup_cells(cells, rollup, facts, group_by=group_by, months=months, now=now)
+        live_spans = [(whole_start, whole_end)]
+        _rollup_cells(cells, rollup, group_by=group_by, months=months)
     ratings = TimelineEntry.objects.filter(_fact_scope(user, org, "case__fact__"), action__in=RATING_ACTIONS)
-    _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, now=now)
+    _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, live_spans=live_spans, now=now)
 
     months_of_period = months_between(date_from, date_to)
     # Every month of the period gets a row, so a trend line has no holes.
     rows = _rows(cells, 0, months_of_period if group_by == "month" else ())
-    result = _result(rows, group_by, date_from, date_to, org, as_of)
+    result = _result(rows, group_by, date_from, date_to, org)
     if group_by == "month":
         return result, result
-    trend = _result(_rows(cells, 1, months_of_period), "month", date_from, date_to, org, as_of)
+    trend = _result(_rows(cells, 1, months_of_period), "month", date_from, date_to, org)
     return result, trend
 
 
