@@ -178,10 +178,11 @@ class CaseDetailOut(CaseOut):
 
 
 class CasePage(Schema):
-    count: int
+    count: int | None = Field(description="Matching cases; null when paging by cursor (`after`)")
     page: int
     page_size: int
-    pages: int
+    pages: int | None = Field(description="Pages of page_size; null when paging by cursor (`after`)")
+    next: str | None = Field(description="Cursor of the next page (pass it as `after`); null on the last page")
     results: list[CaseOut]
 
 
@@ -458,8 +459,18 @@ def case_list(
     overdue: bool | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    after: str | None = None,
 ):
-    """Cases the caller may see, soonest due first. `org` is an org unit's id or code."""
+    """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+
+    Two ways to page:
+    - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
+      of each answer as `after` until `next` is null. Each page costs the same however deep it
+      is and nothing is counted: `count` and `pages` are null. The cursor is opaque.
+    - by number (`page`, 1-based): as before, with `count` and `pages` (a COUNT over every
+      matching case, and an OFFSET that grows with the page). `next` is given here too, so a
+      client can switch to cursors after the first page.
+    """
     unit = None
     if org:
         unit = OrgUnit.objects.filter(code=org).first()
@@ -474,13 +485,21 @@ def case_list(
     qs = selectors.case_list(
         request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue
     ).select_related("grid", "community", "reporter", "merged_into")
-    count = qs.count()
-    rows = qs[(page - 1) * page_size : page * page_size]
+    if after is not None:
+        count = pages = None
+        rows = list(selectors.after_cursor(qs, after)[: page_size + 1])
+    else:
+        count = qs.count()
+        pages = (count + page_size - 1) // page_size
+        rows = list(qs[(page - 1) * page_size : page * page_size + 1])
+    more = len(rows) > page_size
+    rows = rows[:page_size]
     return {
         "count": count,
         "page": page,
         "page_size": page_size,
-        "pages": (count + page_size - 1) // page_size,
+        "pages": pages,
+        "next": selectors.cursor_of(rows[-1]) if more else None,
         "results": [_case_out(c, request.user) for c in rows],
     }
 

@@ -11,7 +11,7 @@ from jinlin.cases.machine import Status
 from jinlin.cases.models import Case
 from jinlin.core.services import api_token_issue
 
-from .conftest import G1_POINT, G2_POINT
+from .conftest import G1_POINT, G2_POINT, MONDAY
 from .flow import bring_to, submit
 
 
@@ -306,3 +306,21 @@ def test_the_intake_response_is_what_get_answers_for_the_new_case(as_, categorie
     assert answered == api.get(f"/api/cases/{answered['id']}").json()
     assert answered["number"].isdigit() and len(answered["number"]) == 13
     assert int(answered["number"]) == int(earlier.json()["number"]) + 1
+
+
+def test_paging_by_cursor_walks_the_same_cases_in_the_same_order_without_counting(as_, people, categories):
+    for n in range(5):
+        submit(people, category_code="streetlight", title=f"路灯不亮{n}")
+    for _ in range(2):  # cases taken in at the same moment share a due time: the id breaks the tie
+        submit(people, category_code="streetlight", at=MONDAY)
+    api = as_("dispatcher")
+    everything = [c["id"] for c in api.get("/api/cases", page_size=100).json()["results"]]
+    first = api.get("/api/cases", page_size=2).json()
+    assert first["count"] == 7 and first["next"]
+    walked, body = [c["id"] for c in first["results"]], first
+    while body["next"]:
+        body = api.get("/api/cases", page_size=2, after=body["next"]).json()
+        assert body["count"] is None and body["pages"] is None
+        walked += [c["id"] for c in body["results"]]
+    assert walked == everything and len(walked) == 7
+    assert api.get("/api/cases", after="not-a-cursor").status_code == 422
