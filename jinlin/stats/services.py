@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, Rating, TimelineEntry
+from jinlin.core.db import insert_instances
 from jinlin.core.workcalendar import working_time_between
 
 from .models import AreaMonth, CaseFact, RefreshState
@@ -271,7 +272,7 @@ def _refresh_cases(ids: list[int]) -> tuple[int, int]:
         for community in communities[case_id]:
             pairs.add((month_of(at), community))
     CaseFact.objects.filter(case_id__in=ids).delete()
-    CaseFact.objects.bulk_create(facts, batch_size=1000)
+    insert_instances(CaseFact, facts)
     return len(facts), _rollup(pairs)
 
 
@@ -378,12 +379,12 @@ def _rollup(pairs: set[tuple[date, str]] | None) -> int:
         AreaMonth.objects.all().delete()
     else:
         AreaMonth.objects.filter(_pairs_q(pairs, "month", "community_code")).delete()
-    AreaMonth.objects.bulk_create(
+    insert_instances(
+        AreaMonth,
         [
             AreaMonth(month=month, community_code=community, category_id=category, **counts)
             for (month, community, category), counts in cells.items()
         ],
-        batch_size=2000,
     )
     return len(cells)
 
@@ -418,6 +419,7 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
         with transaction.atomic():
             _locked_state()
             rollup_rows = _rollup(None)
+        _cluster_by_place()
         _analyze(CaseFact, AreaMonth)
     else:
         touched = sorted(
@@ -454,6 +456,20 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
     }
 
 
+def _cluster_by_place() -> None:
+    """PostgreSQL: rewrite the facts in the order of their place code. A community's facts then lie
+    in a few hundred pages instead of one row in every page (case ids follow time, not place):
+    measured 37 → 12 ms per figure family for a community of 10,000 cases. The refresh appends
+    the cases it rewrites at the end, so the recent weeks scatter again until the next full run.
+    CLUSTER locks the table while it runs (seconds; about a minute for a city)."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(CaseFact._meta.db_table)
+    with connection.cursor() as cursor:
+        # No ORM expression for CLUSTER.
+        cursor.execute(f"CLUSTER {table} USING fact_scope")
+
+
 def _analyze(*models) -> None:
     """Fresh planner statistics after a rebuild: every row was replaced, and a planner that still
     believes the tables empty picks plans for empty tables."""
@@ -486,7 +502,7 @@ def _rebuild_facts() -> tuple[int, int]:
                 Case.objects.filter(pk__gte=low, pk__lt=high), Q(case_id__gte=low, case_id__lt=high), clock_for
             )
             CaseFact.objects.filter(case_id__gte=low, case_id__lt=high).delete()
-            CaseFact.objects.bulk_create(facts, batch_size=1000)
+            insert_instances(CaseFact, facts)
         written += len(facts)
         chunks += 1
     return written, chunks
