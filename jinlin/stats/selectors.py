@@ -30,11 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jinlin.cases import rules
-from jinlin.cases.models import Category, Rating, TimelineEntry
+from jinlin.cases.models import Category, Rating
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import active_assignments
 
-from .models import AreaMonth, CaseFact, RefreshState
+from .models import AreaMonth, CaseFact, RatingFact, RefreshState
 
 GROUP_BY = ("grid", "community", "street", "department", "category", "month")
 # The code-prefix rule (core/models.py): district 6 digits, street 9, community 12, grid 15.
@@ -467,11 +467,10 @@ def _fact_cells(
         event="at",
         group_by=group_by,
         where=_within("at", spans),
-        prefix="case__fact__",
         rated=Count("pk"),
-        satisfied=Count("pk", filter=Q(data__rating=Rating.SATISFIED)),
-        basically_satisfied=Count("pk", filter=Q(data__rating=Rating.BASICALLY_SATISFIED)),
-        unsatisfied=Count("pk", filter=Q(data__rating=Rating.UNSATISFIED)),
+        satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
+        basically_satisfied=Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+        unsatisfied=Count("pk", filter=Q(rating=Rating.UNSATISFIED)),
     )
 
 
@@ -586,7 +585,7 @@ def case_metrics_with_trend(
         spans = [(a, b) for a, b in ((start, whole_start), (whole_end, end)) if a < b]
         live_spans = [(whole_start, whole_end)]
         _rollup_cells(cells, rollup, group_by=group_by, months=months)
-    ratings = TimelineEntry.objects.filter(_fact_scope(user, org, "case__fact__"), action__in=RATING_ACTIONS)
+    ratings = RatingFact.objects.filter(_fact_scope(user, org))
     _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, live_spans=live_spans, now=now)
 
     months_of_period = months_between(date_from, date_to)

@@ -24,7 +24,7 @@ from jinlin.cases.models import Case, Rating, TimelineEntry
 from jinlin.core.db import insert_instances
 from jinlin.core.workcalendar import working_time_between
 
-from .models import AreaMonth, CaseFact, RefreshState
+from .models import AreaMonth, CaseFact, RatingFact, RefreshState
 from .selectors import RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, RESPONSE_LIMIT
 
 # Cases per transaction: large enough that a full rebuild is a few hundred round trips for a
@@ -164,6 +164,34 @@ def _computed_facts(cases, entries: Q, clock_for=None) -> list[CaseFact]:
     return facts
 
 
+def _rating_facts(facts: list[CaseFact], entries: Q) -> list[RatingFact]:
+    """The rating entries that `entries` selects, with the dimensions of their case's fact."""
+    by_case = {fact.case_id: fact for fact in facts}
+    rows = (
+        TimelineEntry.objects.filter(entries, action__in=RATING_ACTIONS)
+        .order_by()
+        .values_list("pk", "case_id", "at", "data__rating")
+    )
+    ratings = []
+    for pk, case_id, at, rating in rows:
+        fact = by_case.get(case_id)
+        if fact is None:
+            continue
+        ratings.append(
+            RatingFact(
+                entry_id=pk,
+                case_id=case_id,
+                at=at,
+                rating=rating or "",
+                scope_code=fact.scope_code,
+                community_code=fact.community_code,
+                owner_unit_id=fact.owner_unit_id,
+                category_id=fact.category_id,
+            )
+        )
+    return ratings
+
+
 def _repeats(rows) -> set[int]:
     """The cases (rows of _computed_facts) whose reporter had reported a case of the same category
     in the same community in the REPEAT_WINDOW before: one query for the reporters' cases in the
@@ -260,19 +288,16 @@ def _refresh_cases(ids: list[int]) -> tuple[int, int]:
         ids |= extra
         old.update(_old_facts(extra))
     facts = _computed_facts(Case.objects.filter(pk__in=ids), Q(case_id__in=ids))
+    ratings = _rating_facts(facts, Q(case_id__in=ids))
     pairs = _pairs_of(old.values()) | _pairs_of(facts)
-    # Ratings count in the month of the rating, for the case's community before and after.
-    communities = defaultdict(set)
-    for f in old.values():
-        communities[f["case_id"]].add(f["community_code"])
-    for f in facts:
-        communities[f.case_id].add(f.community_code)
-    ratings = TimelineEntry.objects.filter(case_id__in=ids, action__in=RATING_ACTIONS).values_list("case_id", "at")
-    for case_id, at in ratings:
-        for community in communities[case_id]:
-            pairs.add((month_of(at), community))
+    # Ratings count in the month of the rating, in the case's community before and after.
+    old_ratings = RatingFact.objects.filter(case_id__in=ids).values_list("at", "community_code")
+    pairs |= {(month_of(at), community) for at, community in old_ratings}
+    pairs |= {(month_of(r.at), r.community_code) for r in ratings}
     CaseFact.objects.filter(case_id__in=ids).delete()
     insert_instances(CaseFact, facts)
+    RatingFact.objects.filter(case_id__in=ids).delete()
+    insert_instances(RatingFact, ratings)
     return len(facts), _rollup(pairs)
 
 
@@ -318,9 +343,9 @@ ROLLUP_FAMILIES = (
 )
 RATING_COUNTS = {
     "rated": Count("pk"),
-    "satisfied": Count("pk", filter=Q(data__rating=Rating.SATISFIED)),
-    "basically_satisfied": Count("pk", filter=Q(data__rating=Rating.BASICALLY_SATISFIED)),
-    "unsatisfied": Count("pk", filter=Q(data__rating=Rating.UNSATISFIED)),
+    "satisfied": Count("pk", filter=Q(rating=Rating.SATISFIED)),
+    "basically_satisfied": Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+    "unsatisfied": Count("pk", filter=Q(rating=Rating.UNSATISFIED)),
 }
 
 
@@ -365,16 +390,13 @@ def _rollup(pairs: set[tuple[date, str]] | None) -> int:
         )
         add(rows, "m", "community_code", "category_id")
     ratings = (
-        TimelineEntry.objects.filter(action__in=RATING_ACTIONS, case__fact__isnull=False)
-        .filter(_pairs_q(pairs, "at", "case__fact__community_code"))
-        .annotate(
-            m=TruncMonth("at", tzinfo=_tz()), cc=F("case__fact__community_code"), cat=F("case__fact__category_id")
-        )
+        RatingFact.objects.filter(_pairs_q(pairs, "at", "community_code"))
+        .annotate(m=TruncMonth("at", tzinfo=_tz()))
         .order_by()
-        .values("m", "cc", "cat")
+        .values("m", "community_code", "category_id")
         .annotate(**{f"n_{name}": value for name, value in RATING_COUNTS.items()})
     )
-    add(ratings, "m", "cc", "cat")
+    add(ratings, "m", "community_code", "category_id")
     if pairs is None:
         AreaMonth.objects.all().delete()
     else:
@@ -420,7 +442,7 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
             _locked_state()
             rollup_rows = _rollup(None)
         _cluster_by_place()
-        _analyze(CaseFact, AreaMonth)
+        _analyze(CaseFact, RatingFact, AreaMonth)
     else:
         touched = sorted(
             set(TimelineEntry.objects.filter(pk__gt=state.safe_id).order_by().values_list("case_id", flat=True))
@@ -464,10 +486,10 @@ def _cluster_by_place() -> None:
     CLUSTER locks the table while it runs (seconds; about a minute for a city)."""
     if connection.vendor != "postgresql":
         return
-    table = connection.ops.quote_name(CaseFact._meta.db_table)
     with connection.cursor() as cursor:
-        # No ORM expression for CLUSTER.
-        cursor.execute(f"CLUSTER {table} USING fact_scope")
+        for model, index in ((CaseFact, "fact_scope"), (RatingFact, "rating_fact_scope")):
+            # No ORM expression for CLUSTER.
+            cursor.execute(f"CLUSTER {connection.ops.quote_name(model._meta.db_table)} USING {index}")
 
 
 def _analyze(*models) -> None:
@@ -485,6 +507,7 @@ def _rebuild_facts() -> tuple[int, int]:
     bounds = Case.objects.aggregate(low=Min("pk"), high=Max("pk"), first=Min("created_at"))
     if bounds["low"] is None:
         CaseFact.objects.all().delete()
+        RatingFact.objects.all().delete()
         return 0, 0
     # One working calendar for every case: from the first intake to a year from today.
     clock_for = _WorkingClock(
@@ -494,15 +517,17 @@ def _rebuild_facts() -> tuple[int, int]:
     with transaction.atomic():
         _locked_state()
         CaseFact.objects.filter(case_id__lt=bounds["low"]).delete()
+        RatingFact.objects.filter(case_id__lt=bounds["low"]).delete()
     for low in range(bounds["low"], bounds["high"] + 1, CHUNK):
         high = low + CHUNK
         with transaction.atomic():
             _locked_state()
-            facts = _computed_facts(
-                Case.objects.filter(pk__gte=low, pk__lt=high), Q(case_id__gte=low, case_id__lt=high), clock_for
-            )
-            CaseFact.objects.filter(case_id__gte=low, case_id__lt=high).delete()
+            in_chunk = Q(case_id__gte=low, case_id__lt=high)
+            facts = _computed_facts(Case.objects.filter(pk__gte=low, pk__lt=high), in_chunk, clock_for)
+            CaseFact.objects.filter(in_chunk).delete()
             insert_instances(CaseFact, facts)
+            RatingFact.objects.filter(in_chunk).delete()
+            insert_instances(RatingFact, _rating_facts(facts, in_chunk))
         written += len(facts)
         chunks += 1
     return written, chunks

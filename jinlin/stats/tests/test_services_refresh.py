@@ -17,7 +17,7 @@ from jinlin.cases import services as cases
 from jinlin.cases.machine import TransitionNotAllowed
 from jinlin.cases.models import TimelineEntry
 from jinlin.stats import selectors
-from jinlin.stats.models import AreaMonth, CaseFact, RefreshState
+from jinlin.stats.models import AreaMonth, CaseFact, RatingFact, RefreshState
 from jinlin.stats.selectors import case_metrics, case_metrics_with_trend, metric_org_get
 from jinlin.stats.services import metrics_refresh
 from jinlin.stats.tasks import metrics_refresh_task, schedule_metrics_refresh
@@ -30,6 +30,7 @@ MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31), "now": NOW
 def tables() -> tuple[list, list]:
     """Everything the refresh writes, in a comparable form."""
     facts = [model_to_dict(f) for f in CaseFact.objects.order_by("case_id")]
+    facts += [model_to_dict(r) for r in RatingFact.objects.order_by("entry_id")]
     months = sorted(
         (
             {k: v for k, v in model_to_dict(row).items() if k != "id"}
