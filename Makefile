@@ -17,11 +17,12 @@ demo: setup
 	$(BIN)/jinlin demo --port $(PORT)
 
 # The suite runs on every core (pytest-xdist; pytest-django gives each worker its own test
-# database); work-stealing keeps both busy while one runs a long test. PYTEST_WORKERS=0 runs it in
-# one process; PYTEST_ARGS passes anything else (paths, -k, -x).
+# database). Each worker is handed a test or two at a time, the longest first (conftest.py), so
+# no core idles while another finishes a long one; tests marked xdist_group stay on one worker.
+# PYTEST_WORKERS=0 runs it in one process; PYTEST_ARGS passes anything else (paths, -k, -x).
 PYTEST_WORKERS ?= auto
 test: setup browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 setup: $(VENV)/.synced static/vendor/.copied translations
 

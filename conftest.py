@@ -23,6 +23,30 @@ flush.Command.handle = _flush_with_audit_purge
 
 
 # ---------------------------------------------------------------------------------------------
+# Order. `make test` spreads the suite over the cores (pytest-xdist --dist loadgroup hands each
+# worker the next test in this order whenever it has fewer than three queued); a test of two
+# minutes that starts last leaves the other cores idle while it finishes. These modules hold the
+# longest tests (the demo subprocess, the state-machine property test, the demo seeds), so they
+# go first and land on different workers. Each module keeps its own order, and a module not
+# found here is simply not moved.
+
+LONG_MODULES = (
+    "jinlin/core/tests/test_cli_demo.py",
+    "jinlin/cases/tests/test_property_machine.py",
+    "jinlin/core/tests/test_seed_demo.py",
+    "jinlin/cases/tests/test_demo.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_MODULES.index(path) if path in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)  # stable: the order within each module and of the rest is kept
+
+
+# ---------------------------------------------------------------------------------------------
 # Password hashing. The production hasher (PBKDF2, a million rounds) costs about half a second a
 # password on the CI machine; tests create hundreds of accounts and check who may log in, not
 # the hasher's cost, so they hash with MD5 first. The production hashers stay listed after it, so
