@@ -349,3 +349,20 @@ def test_list_pages_take_the_same_number_of_queries_for_more_cases(client, org, 
     few = _queries(client, reverse(f"cases:{page}"))
     add(4)
     assert _queries(client, reverse(f"cases:{page}")) == few
+
+
+def test_the_inbox_pages_by_cursor_without_repeating_or_losing_a_case(client, org, people, monkeypatch):
+    from jinlin.cases import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    cases = [bring_to(Status.DISPATCHED, org, people, title=f"楼道灯不亮{n}") for n in range(3)]
+    as_user(client, people.handler)
+    first = client.get(reverse("cases:inbox"))
+    assert first.status_code == 200
+    assert 'rel="next"' in first.text and "data-sla" in first.text
+    after = first.context["page"].next_cursor
+    second = client.get(reverse("cases:inbox"), {"after": after})
+    shown = [c.pk for c in first.context["page"].object_list] + [c.pk for c in second.context["page"].object_list]
+    assert sorted(shown) == sorted(c.pk for c in cases)
+    assert second.context["page"].next_cursor is None and second.context["page"].count == 3
+    assert client.get(reverse("cases:inbox"), {"after": "garbage"}).context["page"].is_first
