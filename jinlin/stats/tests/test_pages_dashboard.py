@@ -216,3 +216,18 @@ def test_before_the_first_refresh_the_page_says_so_instead_of_showing_zeros(dist
     html = page(district.admin, group_by="community", **MARCH).content.decode()
     assert "指标尚未计算" in html
     assert "这段时间没有案件" not in html and 'id="metrics-table"' not in html
+
+
+def test_the_unit_filter_renders_the_same_select_as_django_s_widget():
+    from django import forms
+    from django.test.html import parse_html
+
+    from jinlin.stats.forms import PlainSelect
+
+    choices = [("", "全部"), ("350102001", "清溪街道 <b>"), ("350102001001", "桂香社区")]
+    attrs = {"id": "id_org", "aria-describedby": "id_org_helptext"}
+    ours = PlainSelect(choices=choices).render("org", "350102001", attrs=attrs)
+    django_s = forms.Select(choices=choices).render("org", "350102001", attrs=attrs)
+
+    assert parse_html(ours) == parse_html(django_s)  # as assertHTMLEqual: attribute order aside
+    assert "&lt;b&gt;" in ours and 'value="350102001" selected' in ours
