@@ -39,8 +39,6 @@ def key_digest(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-
-
 @transaction.atomic
 def api_key_create(
     *,

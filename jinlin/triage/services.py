@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 30.0
 
 
-
-
 def train_from_rows(
     *,
     actor: User | None,

@@ -48,4 +48,3 @@ def make_tree() -> Tree:
 def make_user(phone: str, role: str | None = None, org: OrgUnit | None = None, name: str = "测试用户") -> User:
     roles = [(role, org)] if role else []
     return services.user_create(actor=None, phone=phone, name=name, password=PASSWORD, roles=roles)
-
