@@ -3,6 +3,8 @@ read-only here: every change to a case goes through the services and their timel
 
 from django.contrib import admin
 
+from jinlin.core.admin import ReadOnlyAdmin
+
 from .models import Case, Category, SlaPolicy, TimelineEntry
 
 
@@ -39,19 +41,10 @@ class TimelineInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ["number", "title", "status", "category", "tier", "owner_unit", "due_at", "created_at"]
     list_filter = ["status", "kind", "tier", "channel"]
     search_fields = ["number", "title"]
     list_select_related = ["category", "owner_unit"]
     exclude = ["address", "contact_phone"]
     inlines = [TimelineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,26 +8,19 @@ switch is audited and the per-process caches pick it up. The model bytes are nev
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from jinlin.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import TriageModel
 
 
 @admin.register(TriageModel)
-class TriageModelAdmin(admin.ModelAdmin):
+class TriageModelAdmin(ReadOnlyAdmin):
     list_display = ["kind", "version", "is_active", "created_at", "created_by", "source", "size"]
     list_filter = ["kind", "is_active"]
     exclude = ["blob"]
     readonly_fields = ["kind", "version", "is_active", "created_at", "created_by", "source", "metrics", "size"]
     actions = ["activate"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Activate the selected model (one per kind)"))
     def activate(self, request, queryset):
