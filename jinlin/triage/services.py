@@ -18,9 +18,11 @@ from jinlin.core.audit import audit_record
 from jinlin.core.models import User
 from jinlin.core.services import require_admin
 
-from .engine import classifier, store
-from .engine.keywords import KeywordClassifier
 from .models import ModelKind, TriageModel
+
+# The engine (NumPy, SciPy, scikit-learn, jieba: seconds of imports) is imported where a model
+# is trained, loaded or a keyword rule built, not here: this module is imported when Django
+# starts (through the admin), and every test worker, web worker and command would pay for it.
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ def train_from_rows(
     Training runs outside any transaction (it takes seconds to a minute and must not hold the
     database's write lock); only storing the result is atomic.
     """
+    from .engine import classifier, store
+
     require_admin(actor, _("Only a platform administrator may train or activate triage models."))
     if kind not in ModelKind.values:
         raise ValueError(f"Unknown model kind {kind!r}.")
@@ -132,6 +136,8 @@ def _active(kind: str) -> _Cached:
             return cached
         model = None
         if pk is not None:
+            from .engine import store
+
             blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).first()
             try:
                 model, _header = store.loads(blob)
@@ -149,7 +155,9 @@ def active_model(kind: str = ModelKind.CATEGORY):
 
 
 @functools.lru_cache(maxsize=8)
-def _keyword_rules(categories: tuple) -> KeywordClassifier:
+def _keyword_rules(categories: tuple):
+    from .engine.keywords import KeywordClassifier
+
     return KeywordClassifier({name: list(extra) for name, extra in categories})
 
 

@@ -12,27 +12,31 @@ choosing the auto-dispatch threshold, so one training run yields model, calibrat
 threshold, and cross-validated evaluation reuses exactly this function per fold.
 """
 
+from __future__ import annotations
+
 import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.naive_bayes import ComplementNB
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
 
 from .defaults import SEED, TARGET_PRECISION
 from .errors import TrainingError
 from .text import compose, normalize, word_ngrams
 from .threshold import choose_threshold
 from .vectorize import CharNgramTfidf, WordTfidf
+
+# scikit-learn (about two seconds of imports, most of it SciPy's statistics) is imported where
+# a model is fitted; suggesting needs only NumPy and SciPy's sparse matrices (see
+# `LinearStack`), and unpickling a model imports the few estimator classes it holds.
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
 
 TITLE_WEIGHT = 1.0
 WORD_WEIGHT = 1.0
@@ -86,12 +90,16 @@ class Features:
 
 
 def _svm(seed: int) -> LinearSVC:
+    from sklearn.svm import LinearSVC
+
     # Balanced class weights: dispatch categories are very uneven (a few cover most messages)
     # and a rare category still has to be recognised.
     return LinearSVC(C=SVM_C, tol=SVM_TOL, class_weight="balanced", random_state=seed)
 
 
 def _nb(seed: int) -> ComplementNB:
+    from sklearn.naive_bayes import ComplementNB
+
     return ComplementNB(alpha=NB_ALPHA)
 
 
@@ -100,6 +108,8 @@ BASE_MODELS = {"svm": _svm, "nb": _nb}
 
 def _scores(model, X) -> np.ndarray:
     """Per-class scores of one base model, shaped (n, classes) even for two classes."""
+    from sklearn.naive_bayes import ComplementNB
+
     if isinstance(model, ComplementNB):
         joint = model.predict_joint_log_proba(X)
         return joint - joint.max(axis=1, keepdims=True)
@@ -118,6 +128,8 @@ class LinearStack:
     few small array operations, without scikit-learn's per-call input validation."""
 
     def __init__(self, bases: list, n_classes: int, features: Features):
+        from sklearn.naive_bayes import ComplementNB
+
         weights, biases, self.nb_columns = [], [], []
         for j, (_, model) in enumerate(bases):
             if isinstance(model, ComplementNB):
@@ -200,6 +212,12 @@ def train(
 ) -> TriageClassifier:
     """Train on labelled history. Labels with fewer than two examples are left out (and listed
     in the metadata): a category seen once cannot be calibrated."""
+    from joblib import Parallel, delayed
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
     started = time.monotonic()
     titles = titles if titles is not None else [""] * len(texts)
     counts = Counter(labels)
@@ -278,6 +296,8 @@ def _choose_rank_weights(proba: np.ndarray, y: np.ndarray, prior: np.ndarray) ->
     for the other. alpha = 0 keeps plain probabilities; alpha = 1 ranks as if all categories
     were equally common.
     """
+    from sklearn.metrics import f1_score
+
     best, best_alpha, best_f1 = np.ones(len(prior)), 0.0, -1.0
     for alpha in PRIOR_CORRECTIONS:
         weights = prior**-alpha

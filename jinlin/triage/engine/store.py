@@ -11,7 +11,6 @@ import pickle
 import zlib
 
 import numpy as np
-import sklearn
 
 MAGIC = b"JINLIN-TRIAGE\n"
 FORMAT_VERSION = 1
@@ -21,11 +20,19 @@ class ModelFormatError(ValueError):
     pass
 
 
+def _sklearn_version() -> str:
+    # Imported on use: the header check runs only when a model is stored or loaded, and
+    # unpickling a model imports scikit-learn anyway.
+    import sklearn
+
+    return sklearn.__version__
+
+
 def dumps(model, *, kind: str, metadata: dict | None = None) -> bytes:
     header = {
         "format": FORMAT_VERSION,
         "kind": kind,
-        "sklearn": sklearn.__version__,
+        "sklearn": _sklearn_version(),
         "numpy": np.__version__,
         "metadata": metadata or {},
     }
@@ -49,9 +56,9 @@ def loads(blob: bytes):
     header = read_header(blob)
     if header["format"] != FORMAT_VERSION:
         raise ModelFormatError(f"Model format {header['format']} is not {FORMAT_VERSION}; retrain the model.")
-    if header["sklearn"] != sklearn.__version__:
+    if header["sklearn"] != (version := _sklearn_version()):
         raise ModelFormatError(
-            f"Model was trained with scikit-learn {header['sklearn']}, this is {sklearn.__version__}; retrain it."
+            f"Model was trained with scikit-learn {header['sklearn']}, this is {version}; retrain it."
         )
     start = len(MAGIC) + 4 + int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "big")
     return pickle.loads(zlib.decompress(blob[start:])), header  # noqa: S301 - our own database only
