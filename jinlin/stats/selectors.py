@@ -8,11 +8,13 @@ period: intake by the time a case was submitted, 办结率 by the time it was ac
 first dispatch, 按期办结率 by the moment its time limit was decided, 返工率 and the handling time
 by its first resolution, 满意率 by the rating. The timeline facts of every case (first accept,
 first dispatch, …, working seconds) are kept in `CaseFact` and rolled up per month, community
-and category in `AreaMonth`, both refreshed every minute from the timeline (services.py).
+and category in `AreaMonth` (and per street in `StreetMonth`), all refreshed every minute from
+the timeline (services.py).
 
-A request sums AreaMonth rows for the whole months of its period when they answer exactly
-(roots and org are places of community level or coarser; rows by street, community, category
-or month), and counts CaseFact rows for everything else — the partial months at either end, the
+A request sums rollup rows for the whole months of its period when they answer exactly — the
+coarsest that does: StreetMonth when roots and org are places of street level or coarser and the
+rows are by street, category or month; AreaMonth for community level (and rows by community) —
+and counts CaseFact rows for everything else — the partial months at either end, the
 grids, the handling units, the department roles. Each figure family is one aggregate query
 (COUNT … FILTER, grouped by the row key and the month of the event), so a call costs the same
 handful of queries whatever the number of cases, and gives the grouped rows and the month trend
@@ -34,7 +36,7 @@ from jinlin.cases.models import Category, Rating
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import active_assignments
 
-from .models import AreaMonth, CaseFact, RatingFact, RefreshState
+from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
 
 GROUP_BY = ("grid", "community", "street", "department", "category", "month")
 # The code-prefix rule (core/models.py): district 6 digits, street 9, community 12, grid 15.
@@ -48,10 +50,6 @@ RESPONSE_LIMIT = timedelta(hours=24)
 REPEAT_WINDOW = timedelta(days=30)
 # The longest period one request may ask for.
 MAX_SPAN_DAYS = 3 * 366
-# The monthly rollup (AreaMonth) keeps communities (12-digit codes) and categories: it answers
-# these groupings for roots and orgs that are places of community level or coarser.
-COMMUNITY_CODE = 12
-ROLLUP_GROUP_BY = ("street", "community", "category", "month")
 # Tests switch the rollup off to check that the facts alone give the same figures.
 ROLLUP_ENABLED = True
 
@@ -310,22 +308,54 @@ def _fact_scope(user: User, org: OrgUnit | None, prefix: str = "") -> Q:
     return q
 
 
-def _rollup_scope(user: User, org: OrgUnit | None, group_by: str) -> Q | None:
-    """The AreaMonth rows that answer exactly, or None when the rollup cannot: every root and the
-    org must be places of community level or coarser, and the rows one of its keys."""
-    if group_by not in ROLLUP_GROUP_BY:
-        return None
-    q = Q()
-    if not user.is_superuser:
-        roots = metric_roots(user)
-        if any(not root.isdigit() or len(root) > COMMUNITY_CODE for root in roots):
-            return None
-        q &= _roots_q(roots, field="community_code")
-    if org is not None:
-        if not org.is_place() or len(org.code) > COMMUNITY_CODE:
-            return None
-        q &= Q(community_code__startswith=org.code)
-    return q
+@dataclass(frozen=True)
+class Rollup:
+    """A monthly rollup table (models.MonthCounts): the column of its place code and that code's
+    length. It answers exactly for roots and orgs that are places with codes no longer than that,
+    with rows by month, category or a place level no finer than its own."""
+
+    model: type
+    code: str
+    length: int
+
+    def answers(self, group_by: str) -> bool:
+        return group_by in ("category", "month") or CODE_LENGTH.get(group_by, 99) <= self.length
+
+    def key(self, group_by: str):
+        if group_by == "category":
+            return F("category_id")
+        if CODE_LENGTH[group_by] == self.length:
+            return F(self.code)
+        return Substr(self.code, 1, CODE_LENGTH[group_by])
+
+
+# Coarsest first: the first that answers is read (a year of a city: ~190,000 AreaMonth rows,
+# ~1/6 of that in StreetMonth).
+ROLLUPS = (
+    Rollup(StreetMonth, "street_code", CODE_LENGTH["street"]),
+    Rollup(AreaMonth, "community_code", CODE_LENGTH["community"]),
+)
+
+
+def _rollup_scope(user: User, org: OrgUnit | None, group_by: str) -> tuple[Rollup, Q] | None:
+    """The coarsest rollup that answers exactly and its rows, or None when none can: every root
+    and the org must be places with codes no longer than the rollup's, and the rows one of its
+    keys."""
+    roots = None if user.is_superuser else metric_roots(user)
+    for rollup in ROLLUPS:
+        if not rollup.answers(group_by):
+            continue
+        q = Q()
+        if roots is not None:
+            if any(not root.isdigit() or len(root) > rollup.length for root in roots):
+                continue
+            q &= _roots_q(roots, field=rollup.code)
+        if org is not None:
+            if not org.is_place() or len(org.code) > rollup.length:
+                continue
+            q &= Q(**{f"{rollup.code}__startswith": org.code})
+        return rollup, q
+    return None
 
 
 def _month_first(day: date) -> date:
@@ -494,21 +524,16 @@ ROLLUP_SUMS = (
     "basically_satisfied",
     "unsatisfied",
 )
-ROLLUP_KEY = {
-    "street": Substr("community_code", 1, CODE_LENGTH["street"]),
-    "community": F("community_code"),
-    "category": F("category_id"),
-}
 
 
-def _rollup_cells(cells: Cells, scope: Q, *, group_by: str, months) -> None:
+def _rollup_cells(cells: Cells, rollup: Rollup, scope: Q, *, group_by: str, months) -> None:
     """The whole months from the rollup, one query grouped by the row key and the month. (The cases
     of those months that never responded within 24 hours depend on `now`: see _fact_cells.)"""
     first, last = months
-    rows = AreaMonth.objects.filter(scope, month__gte=first, month__lte=last)
+    rows = rollup.model.objects.filter(scope, month__gte=first, month__lte=last)
     names = ["month"]
     if group_by != "month":
-        rows = rows.annotate(group_key=ROLLUP_KEY[group_by])
+        rows = rows.annotate(group_key=rollup.key(group_by))
         names.append("group_key")
     for row in rows.order_by().values(*names).annotate(**{f"n_{name}": Sum(name) for name in ROLLUP_SUMS}):
         month = _key_str(row.pop("month"))
@@ -584,7 +609,7 @@ def case_metrics_with_trend(
         whole_start, whole_end = period_bounds(months[0], _next_month(months[1]) - timedelta(days=1))
         spans = [(a, b) for a, b in ((start, whole_start), (whole_end, end)) if a < b]
         live_spans = [(whole_start, whole_end)]
-        _rollup_cells(cells, rollup, group_by=group_by, months=months)
+        _rollup_cells(cells, *rollup, group_by=group_by, months=months)
     ratings = RatingFact.objects.filter(_fact_scope(user, org))
     _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, live_spans=live_spans, now=now)
 

@@ -1,11 +1,12 @@
-"""The refresh of the metrics' tables (CaseFact, AreaMonth) from the case timeline.
+"""The refresh of the metrics' tables (CaseFact, AreaMonth, StreetMonth) from the case timeline.
 
 `metrics_refresh` is run every minute by the task worker (tasks.py) and by `jinlin stats_refresh`.
 It reads the timeline entries above a stored id watermark, recomputes the facts of the cases they
 belong to, and rewrites the rollup rows of the (month, community) pairs those cases touch, before
-and after. Everything it writes is a function of the timeline alone, so it is safe to run again,
-to run twice at once (the chunks take a lock on the state row) and to rebuild from scratch
-(`full=True`, also the backfill of an existing database). docs/metrics.md is the specification.
+and after, then the street rollup rows of their (month, street) pairs from those. Everything it
+writes is a function of the timeline alone, so it is safe to run again, to run twice at once
+(the chunks take a lock on the state row) and to rebuild from scratch (`full=True`, also the
+backfill of an existing database). docs/metrics.md is the specification.
 """
 
 import time as clock
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from jinlin.cases.machine import Status
@@ -24,8 +25,8 @@ from jinlin.cases.models import Case, Rating, TimelineEntry
 from jinlin.core.db import insert_instances
 from jinlin.core.workcalendar import working_time_between
 
-from .models import AreaMonth, CaseFact, RatingFact, RefreshState
-from .selectors import RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, RESPONSE_LIMIT
+from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
+from .selectors import CODE_LENGTH, RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, RESPONSE_LIMIT
 
 # Cases per transaction: large enough that a full rebuild is a few hundred round trips for a
 # city, small enough that a chunk holds its locks for about a second.
@@ -33,7 +34,8 @@ CHUNK = 5000
 # A timeline entry's id is taken when it is inserted, but others see it only when its transaction
 # commits; the watermark stays this far behind so an entry committed late is not skipped.
 COMMIT_MARGIN = timedelta(seconds=60)
-COMMUNITY_LENGTH = 12
+COMMUNITY_LENGTH = CODE_LENGTH["community"]
+STREET_LENGTH = CODE_LENGTH["street"]
 EXCLUDED = (Status.REJECTED, Status.MERGED)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -408,7 +410,53 @@ def _rollup(pairs: set[tuple[date, str]] | None) -> int:
             for (month, community, category), counts in cells.items()
         ],
     )
-    return len(cells)
+    streets = None if pairs is None else {(month, community[:STREET_LENGTH]) for month, community in pairs}
+    return len(cells) + _street_rollup(streets)
+
+
+MONTH_COUNTS = [
+    f.name for f in StreetMonth._meta.concrete_fields if f.name not in {"id", "month", "street_code", "category"}
+]
+
+
+def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
+    """Rewrite the StreetMonth rows of these (month, street code) pairs (None: all of them) by
+    summing their AreaMonth rows (a street-month is a few hundred of them). Call inside a
+    transaction, after AreaMonth. Returns the number of rows written."""
+    rows = AreaMonth.objects.annotate(street=Substr("community_code", 1, STREET_LENGTH))
+    if pairs is not None:
+        by_month = defaultdict(set)
+        for month, street in pairs:
+            by_month[month].add(street)
+        q = Q(pk__in=[])
+        for month, streets in by_month.items():
+            # The prefixes find the rows by the (community, month) index; the exact street keeps
+            # a district-only code ("350102") from taking in its district's streets.
+            prefixes = Q(pk__in=[])
+            for street in streets:
+                prefixes |= Q(community_code__startswith=street)
+            q |= Q(month=month, street__in=sorted(streets)) & prefixes
+        rows = rows.filter(q)
+    sums = (
+        rows.order_by()
+        .values("month", "street", "category_id")
+        .annotate(**{f"n_{name}": Sum(name) for name in MONTH_COUNTS})
+    )
+    written = [
+        StreetMonth(
+            month=row.pop("month"),
+            street_code=row.pop("street"),
+            category_id=row.pop("category_id"),
+            **{name[2:]: value or 0 for name, value in row.items()},
+        )
+        for row in sums
+    ]
+    if pairs is None:
+        StreetMonth.objects.all().delete()
+    else:
+        StreetMonth.objects.filter(_pairs_q(pairs, "month", "street_code")).delete()
+    insert_instances(StreetMonth, written)
+    return len(written)
 
 
 # ---------------------------------------------------------------- the refresh
@@ -425,7 +473,7 @@ def _chunks(items: list, size: int):
 
 
 def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
-    """Bring CaseFact and AreaMonth up to date with the timeline; returns counts and seconds.
+    """Bring CaseFact and the rollups up to date with the timeline; returns counts and seconds.
 
     Incremental: the cases of the timeline entries with id above the safe watermark are
     recomputed, CHUNK cases per transaction. `full`: every case, in chunks by case id, then the
@@ -442,7 +490,7 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
             _locked_state()
             rollup_rows = _rollup(None)
         _cluster_by_place()
-        _analyze(CaseFact, RatingFact, AreaMonth)
+        _analyze(CaseFact, RatingFact, AreaMonth, StreetMonth)
     else:
         touched = sorted(
             set(TimelineEntry.objects.filter(pk__gt=state.safe_id).order_by().values_list("case_id", flat=True))

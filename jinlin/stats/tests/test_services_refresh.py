@@ -1,5 +1,5 @@
-"""The refresh of the metrics' tables (CaseFact, AreaMonth): it gives the figures the story of
-conftest.py was worked out for, the rollup and the facts agree exactly, it is idempotent, it does
+"""The refresh of the metrics' tables (CaseFact, AreaMonth, StreetMonth): it gives the figures the
+story of conftest.py was worked out for, both rollups and the facts agree exactly, it is idempotent, it does
 not lose an entry committed late, and incremental refreshes at random moments end where one full
 rebuild does (hypothesis, driving real cases through the services)."""
 
@@ -9,15 +9,17 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jinlin.cases import services as cases
 from jinlin.cases.machine import TransitionNotAllowed
-from jinlin.cases.models import TimelineEntry
+from jinlin.cases.models import Case, TimelineEntry
 from jinlin.stats import selectors
-from jinlin.stats.models import AreaMonth, CaseFact, RatingFact, RefreshState
+from jinlin.stats.models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
 from jinlin.stats.selectors import case_metrics, case_metrics_with_trend, metric_org_get
 from jinlin.stats.services import metrics_refresh
 from jinlin.stats.tasks import metrics_refresh_task, schedule_metrics_refresh
@@ -27,19 +29,30 @@ from .conftest import NOW, at, patrol, resolved_case
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31), "now": NOW}
 
 
-def tables() -> tuple[list, list]:
+def tables() -> tuple[list, list, list]:
     """Everything the refresh writes, in a comparable form."""
     facts = [model_to_dict(f) for f in CaseFact.objects.order_by("case_id")]
     facts += [model_to_dict(r) for r in RatingFact.objects.order_by("entry_id")]
-    months = sorted(
-        (
-            {k: v for k, v in model_to_dict(row).items() if k != "id"}
-            for row in AreaMonth.objects.all()
-            if any(getattr(row, name) for name in ("intake", "accepted", "dispatched", "due", "resolved", "rated"))
-        ),
-        key=lambda r: (r["month"], r["community_code"], r["category"] or 0),
-    )
-    return facts, months
+
+    def rollup(model, code):
+        return sorted(
+            (
+                {k: v for k, v in model_to_dict(row).items() if k != "id"}
+                for row in model.objects.all()
+                if any(getattr(row, name) for name in ("intake", "accepted", "dispatched", "due", "resolved", "rated"))
+            ),
+            key=lambda r: (r["month"], r[code], r["category"] or 0),
+        )
+
+    return facts, rollup(AreaMonth, "community_code"), rollup(StreetMonth, "street_code")
+
+
+def rollup_tables_read(user, **kwargs) -> set[str]:
+    """The rollup tables a dashboard call reads."""
+    with CaptureQueriesContext(connection) as ctx:
+        case_metrics_with_trend(user, **kwargs)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    return {table for table in ("stats_areamonth", "stats_streetmonth") if table in sql}
 
 
 def a_minute_later():
@@ -65,6 +78,44 @@ def test_the_rollup_gives_exactly_the_figures_of_the_facts_over_whole_months(
     facts_only(monkeypatch)
     assert case_metrics_with_trend(user, group_by=group_by, **period) == from_rollup
     assert from_rollup[0].total.intake > 0
+
+
+@pytest.mark.parametrize("group_by", ["street", "category", "month"])
+@pytest.mark.parametrize("org", [None, "350102001"])
+def test_the_street_rollup_gives_exactly_the_figures_of_the_facts_for_a_district_viewer(
+    story, district, monkeypatch, group_by, org
+):
+    # A case placed only to the district (no street): its own row "350102" in the street rollup,
+    # which must not take in the district's streets (whose codes begin with it too).
+    unplaced = patrol(district, district.worker_a, district.lamp, at(3, 9, 9))
+    Case.objects.filter(pk=unplaced.pk).update(scope_code="350102")
+    a_minute_later()
+    assert StreetMonth.objects.filter(street_code="350102", month=date(2026, 3, 1)).get().intake == 1
+    org = org and metric_org_get(district.dispatcher, org)
+    period = {"date_from": date(2026, 2, 1), "date_to": date(2026, 3, 31), "now": NOW, "group_by": group_by}
+    assert rollup_tables_read(district.dispatcher, org=org, **period) == {"stats_streetmonth"}
+    from_rollup = case_metrics_with_trend(district.dispatcher, org=org, **period)
+    facts_only(monkeypatch)
+    assert case_metrics_with_trend(district.dispatcher, org=org, **period) == from_rollup
+    assert from_rollup[0].total.intake == (9 if org is None else 6)  # the story, and the case above
+
+
+@pytest.mark.parametrize(
+    ("who", "org", "group_by", "read"),
+    [
+        ("dispatcher", None, "street", {"stats_streetmonth"}),  # the district's top level
+        ("admin", None, "category", {"stats_streetmonth"}),
+        ("dispatcher", None, "community", {"stats_areamonth"}),  # finer than a street
+        ("dispatcher", "350102001001", "category", {"stats_areamonth"}),  # a community
+        ("staff_a", None, "month", {"stats_areamonth"}),  # a community's staff
+        ("dispatcher", None, "grid", set()),  # the facts alone
+    ],
+)
+def test_the_coarsest_rollup_that_answers_is_read(story, district, who, org, group_by, read):
+    user = getattr(district, who)
+    org = org and metric_org_get(user, org)
+    period = {"date_from": date(2026, 2, 1), "date_to": date(2026, 3, 31), "now": NOW}
+    assert rollup_tables_read(user, org=org, group_by=group_by, **period) == read
 
 
 def test_partial_months_at_either_end_are_counted_from_the_facts_and_added_to_the_rollup(story, district, monkeypatch):
@@ -109,7 +160,7 @@ def test_the_figures_say_when_they_were_computed(story, district):
 
 def test_a_refresh_with_nothing_new_changes_nothing_and_a_full_rebuild_agrees(story, district):
     before = tables()
-    assert before[0] and before[1]
+    assert before[0] and before[1] and before[2]
     metrics_refresh()
     assert tables() == before
     result = metrics_refresh(full=True)
