@@ -428,102 +428,99 @@ def _grouped(cells: Cells, qs: QuerySet, *, event: str, group_by: str, where: Q 
         cells.setdefault((key, month), Counter()).update({k[2:]: v or 0 for k, v in row.items()})
 
 
+@dataclass(frozen=True)
+class Family:
+    """One figure family (docs/metrics.md, "The figures"): counted by the month of its own `event`
+    over the facts `which` selects, CaseFact rows (or RatingFact rows: `ratings`). The one
+    definition read by the facts path (_fact_cells), the rollups' sums and the rollup builder
+    (services._rollup): a change here changes all three alike."""
+
+    event: str
+    which: Q
+    counts: dict
+    ratings: bool = False
+
+
+FAMILIES = (
+    Family(
+        "created_at",  # = the time of the case's `submit` entry (written together)
+        Q(),
+        {
+            "intake": Count("pk"),
+            "merged": Count("pk", filter=Q(merged=True)),
+            "repeats": Count("pk", filter=Q(merged=True) | Q(repeat=True)),
+        },
+    ),
+    Family(
+        "t_accept",
+        Q(merged=False),
+        {"accepted": Count("pk"), "accepted_resolved": Count("pk", filter=Q(t_resolve__isnull=False))},
+    ),
+    Family(
+        "t_dispatch",
+        Q(),
+        {
+            "dispatched": Count("pk"),
+            "responded": Count("pk", filter=Q(t_response__isnull=False)),
+            "responded_in_time": Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
+        },
+    ),
+    Family("t_judged", Q(excluded=False), {"due": Count("pk"), "on_time": Count("pk", filter=Q(judged_on_time=True))}),
+    Family(
+        "t_resolve",
+        Q(),
+        {
+            "resolved": Count("pk"),
+            "reopened": Count("pk", filter=Q(reopened=True)),
+            "timed": Count("pk"),
+            "handling_seconds": Sum("handling_seconds"),
+            "working_seconds": Sum("working_seconds"),
+        },
+    ),
+    Family(
+        "at",
+        Q(),
+        {
+            "rated": Count("pk"),
+            "satisfied": Count("pk", filter=Q(rating=Rating.SATISFIED)),
+            "basically_satisfied": Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+            "unsatisfied": Count("pk", filter=Q(rating=Rating.UNSATISFIED)),
+        },
+        ratings=True,
+    ),
+)
+# The rollups' count columns (models.MonthCounts), in the families' order.
+ROLLUP_SUMS = tuple(name for family in FAMILIES for name in family.counts)
+# The family whose cases without a response become due 24 hours after `event` (see _fact_cells).
+LIVE_EVENT = "t_dispatch"
+
+
 def _fact_cells(
     cells: Cells, facts: QuerySet, ratings: QuerySet, *, group_by: str, spans, live_spans, now: datetime
 ) -> None:
     """Every figure family from the case facts (any scope, any grouping, any days) for `spans`;
     for `live_spans` (the rollup's months) only the cases that never responded in 24 hours."""
-    _grouped(
-        cells,
-        facts,
-        event="created_at",  # = the time of the case's `submit` entry (written together)
-        group_by=group_by,
-        where=_within("created_at", spans),
-        intake=Count("pk"),
-        merged=Count("pk", filter=Q(merged=True)),
-        repeats=Count("pk", filter=Q(merged=True) | Q(repeat=True)),
-    )
-    _grouped(
-        cells,
-        facts.filter(merged=False),
-        event="t_accept",
-        group_by=group_by,
-        where=_within("t_accept", spans),
-        accepted=Count("pk"),
-        accepted_resolved=Count("pk", filter=Q(t_resolve__isnull=False)),
-    )
-    # Due a response without one: the limit has passed (a case still inside its response window
-    # does not count against anyone yet). This depends on `now`, so the rollup cannot hold it:
-    # for its months these cases alone are counted here (the partial index of unresponded facts).
-    unresponded_due = Q(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT)
-    live = _within("t_dispatch", live_spans)
-    where = _within("t_dispatch", spans)
-    if live is not None:
-        where = (live & unresponded_due) if where is None else where | (live & unresponded_due)
-    _grouped(
-        cells,
-        facts,
-        event="t_dispatch",
-        group_by=group_by,
-        where=where,
-        responded=Count("pk", filter=Q(t_response__isnull=False)),
-        responded_in_time=Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
-        unresponded_due=Count("pk", filter=unresponded_due),
-    )
-    _grouped(
-        cells,
-        facts.filter(excluded=False),
-        event="t_judged",
-        group_by=group_by,
-        where=_within("t_judged", spans),
-        due=Count("pk"),
-        on_time=Count("pk", filter=Q(judged_on_time=True)),
-    )
-    _grouped(
-        cells,
-        facts,
-        event="t_resolve",
-        group_by=group_by,
-        where=_within("t_resolve", spans),
-        resolved=Count("pk"),
-        reopened=Count("pk", filter=Q(reopened=True)),
-        timed=Count("pk"),
-        handling_seconds=Sum("handling_seconds"),
-        working_seconds=Sum("working_seconds"),
-    )
-    _grouped(
-        cells,
-        ratings,
-        event="at",
-        group_by=group_by,
-        where=_within("at", spans),
-        rated=Count("pk"),
-        satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
-        basically_satisfied=Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
-        unsatisfied=Count("pk", filter=Q(rating=Rating.UNSATISFIED)),
-    )
-
-
-ROLLUP_SUMS = (
-    "intake",
-    "merged",
-    "repeats",
-    "accepted",
-    "accepted_resolved",
-    "responded",
-    "responded_in_time",
-    "due",
-    "on_time",
-    "resolved",
-    "reopened",
-    "timed",
-    "handling_seconds",
-    "working_seconds",
-    "rated",
-    "satisfied",
-    "basically_satisfied",
-    "unsatisfied",
-)
+    for family in FAMILIES:
+        counts = family.counts
+        where = _within(family.event, spans)
+        if family.event == LIVE_EVENT:
+            # Due a response without one: the limit has passed (a case still inside its response
+            # window does not count against anyone yet). This depends on `now`, so the rollup
+            # cannot hold it: for its months these cases alone are counted here (the partial index
+            # of unresponded facts).
+            unresponded_due = Q(t_response__isnull=True, t_dispatch__lte=now - RESPONSE_LIMIT)
+            counts = {**counts, "unresponded_due": Count("pk", filter=unresponded_due)}
+            live = _within(family.event, live_spans)
+            if live is not None:
+                where = (live & unresponded_due) if where is None else where | (live & unresponded_due)
+        _grouped(
+            cells,
+            (ratings if family.ratings else facts).filter(family.which),
+            event=family.event,
+            group_by=group_by,
+            where=where,
+            **counts,
+        )
 
 
 def _rollup_cells(cells: Cells, rollup: Rollup, scope: Q, *, group_by: str, months) -> None:

@@ -16,17 +16,17 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from jinlin.cases.machine import Status
-from jinlin.cases.models import Case, Rating, TimelineEntry
+from jinlin.cases.models import Case, TimelineEntry
 from jinlin.core.db import insert_instances
 from jinlin.core.workcalendar import working_time_between
 
 from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
-from .selectors import CODE_LENGTH, RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, RESPONSE_LIMIT
+from .selectors import CODE_LENGTH, FAMILIES, RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, ROLLUP_SUMS
 
 # Cases per transaction: large enough that a full rebuild is a few hundred round trips for a
 # city, small enough that a chunk holds its locks for about a second.
@@ -305,51 +305,6 @@ def _refresh_cases(ids: list[int]) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- the rollup
 
-ROLLUP_FAMILIES = (
-    # (event, which facts, counts); docs/metrics.md "The figures".
-    (
-        "created_at",
-        Q(),
-        {
-            "intake": Count("pk"),
-            "merged": Count("pk", filter=Q(merged=True)),
-            "repeats": Count("pk", filter=Q(merged=True) | Q(repeat=True)),
-        },
-    ),
-    (
-        "t_accept",
-        Q(merged=False),
-        {"accepted": Count("pk"), "accepted_resolved": Count("pk", filter=Q(t_resolve__isnull=False))},
-    ),
-    (
-        "t_dispatch",
-        Q(),
-        {
-            "dispatched": Count("pk"),
-            "responded": Count("pk", filter=Q(t_response__isnull=False)),
-            "responded_in_time": Count("pk", filter=Q(t_response__lte=F("t_dispatch") + RESPONSE_LIMIT)),
-        },
-    ),
-    ("t_judged", Q(excluded=False), {"due": Count("pk"), "on_time": Count("pk", filter=Q(judged_on_time=True))}),
-    (
-        "t_resolve",
-        Q(),
-        {
-            "resolved": Count("pk"),
-            "reopened": Count("pk", filter=Q(reopened=True)),
-            "timed": Count("pk"),
-            "handling_seconds": Sum("handling_seconds"),
-            "working_seconds": Sum("working_seconds"),
-        },
-    ),
-)
-RATING_COUNTS = {
-    "rated": Count("pk"),
-    "satisfied": Count("pk", filter=Q(rating=Rating.SATISFIED)),
-    "basically_satisfied": Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
-    "unsatisfied": Count("pk", filter=Q(rating=Rating.UNSATISFIED)),
-}
-
 
 def _pairs_q(pairs: set[tuple[date, str]] | None, event: str, community: str) -> Q:
     """The rows whose `event` falls in one of the pairs' months, in that pair's community."""
@@ -381,24 +336,17 @@ def _rollup(pairs: set[tuple[date, str]] | None) -> int:
             )
             cells[key].update({name[2:]: value or 0 for name, value in row.items()})
 
-    for event, which, counts in ROLLUP_FAMILIES:
+    for family in FAMILIES:
         rows = (
-            CaseFact.objects.filter(which, _pairs_q(pairs, event, "community_code"))
-            .annotate(m=TruncMonth(event, tzinfo=_tz()))
+            (RatingFact if family.ratings else CaseFact)
+            .objects.filter(family.which, _pairs_q(pairs, family.event, "community_code"))
+            .annotate(m=TruncMonth(family.event, tzinfo=_tz()))
             .order_by()
             .values("m", "community_code", "category_id")
             # Named n_… in SQL: some counts share a name with the column they count (merged).
-            .annotate(**{f"n_{name}": value for name, value in counts.items()})
+            .annotate(**{f"n_{name}": value for name, value in family.counts.items()})
         )
         add(rows, "m", "community_code", "category_id")
-    ratings = (
-        RatingFact.objects.filter(_pairs_q(pairs, "at", "community_code"))
-        .annotate(m=TruncMonth("at", tzinfo=_tz()))
-        .order_by()
-        .values("m", "community_code", "category_id")
-        .annotate(**{f"n_{name}": value for name, value in RATING_COUNTS.items()})
-    )
-    add(ratings, "m", "community_code", "category_id")
     if pairs is None:
         AreaMonth.objects.all().delete()
     else:
@@ -412,11 +360,6 @@ def _rollup(pairs: set[tuple[date, str]] | None) -> int:
     )
     streets = None if pairs is None else {(month, community[:STREET_LENGTH]) for month, community in pairs}
     return len(cells) + _street_rollup(streets)
-
-
-MONTH_COUNTS = [
-    f.name for f in StreetMonth._meta.concrete_fields if f.name not in {"id", "month", "street_code", "category"}
-]
 
 
 def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
@@ -440,7 +383,7 @@ def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
     sums = (
         rows.order_by()
         .values("month", "street", "category_id")
-        .annotate(**{f"n_{name}": Sum(name) for name in MONTH_COUNTS})
+        .annotate(**{f"n_{name}": Sum(name) for name in ROLLUP_SUMS})
     )
     written = [
         StreetMonth(
