@@ -13,7 +13,7 @@ from jinlin.stats import selectors
 from jinlin.stats.selectors import case_metrics, metric_org_get
 from jinlin.stats.services import metrics_refresh
 
-from .conftest import NOW, at, resolved_case
+from .conftest import NOW, at, patrol, resolved_case
 
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31), "now": NOW}
 A, B, C = "350102001001", "350102001002", "350102002001"
@@ -83,6 +83,18 @@ def test_grouped_by_month_each_figure_falls_in_the_month_of_its_own_event(story,
     assert (march.intake, march.response_rate, march.on_time_rate, march.satisfaction_rate) == (7, 0.6, 0.4, 0.75)
     # Over both months: on time c6 c1 c3 of c6 c1 c2 c3 c4 c8 → 3 / 6.
     assert (result.total.on_time, result.total.due, result.total.on_time_rate) == (3, 6, 0.5)
+
+
+def test_a_case_counts_in_the_month_of_asia_shanghai_not_of_utc(story, district):
+    # 03-31 23:30 in Shanghai is still March there (15:30 UTC); 04-01 00:30 is April (03-31 16:30 UTC).
+    patrol(district, district.worker_a, district.lamp, at(3, 31, 23, 30))
+    patrol(district, district.worker_a, district.lamp, at(4, 1, 0, 30))
+    metrics_refresh()
+    # From 03-09: March partial (the facts), April whole on both paths.
+    result = case_metrics(
+        district.admin, group_by="month", date_from=date(2026, 3, 9), date_to=date(2026, 4, 30), now=NOW
+    )
+    assert {r.key: r.intake for r in result.rows} == {"2026-03": 1, "2026-04": 1}
 
 
 def test_months_without_cases_still_get_a_row(story, district):
