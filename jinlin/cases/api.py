@@ -435,13 +435,27 @@ def _intake_detail(case: Case, viewer: User) -> dict:
     """What GET /api/cases/{id} would answer for a case just taken in, from the instance intake
     returned instead of reading it back through the visibility rule: the submitter may see their
     own case by definition, and a new case has one timeline entry, no escalation and no photo.
-    A replayed retry and a case the platform dispatched on intake have moved on: those are read."""
+    A replayed retry is read as any case is. A case the platform dispatched on intake has moved
+    on: it is read back by id (still the submitter's own) with its three timeline entries."""
     entry = getattr(case, "intake_entry", None)
-    if entry is None or (case.suggestions or {}).get("auto_dispatched"):
+    if entry is None:
         return _detail(case.pk, viewer)
+    if (case.suggestions or {}).get("auto_dispatched"):
+        return _new_case_out(selectors.case_by_id(case.pk), viewer)
     # Deadlines were computed in local time; the database hands every moment back in UTC.
     out = {k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in _case_out(case, viewer).items()}
     out["timeline"] = [_timeline_out(entry, viewer) | {"at": entry.at.astimezone(UTC)}]
+    return _new_case_rest(out, case, viewer)
+
+
+def _new_case_out(case: Case, viewer: User) -> dict:
+    out = _case_out(case, viewer)
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    return _new_case_rest(out, case, viewer)
+
+
+def _new_case_rest(out: dict, case: Case, viewer: User) -> dict:
+    # Whistles and photos come later (photos are uploaded to the case once it exists).
     out["escalations"] = []
     out["photos"] = []
     out["allowed_actions"] = selectors.allowed_actions(viewer, case, escalations=[])

@@ -220,6 +220,30 @@ def _home_of(user: User | None, role: str) -> OrgUnit | None:
     return None
 
 
+# Grid, community and estate already derived for a (grid, home) pair: every intake from the same
+# home or grid asks the same question of the org tree (dropped when any unit is saved).
+_places = TableCache("places", dict, OrgUnit)
+MAX_PLACES = 50_000
+
+
+def _units_of(grid: OrgUnit | None, home: OrgUnit | None) -> tuple:
+    """(grid, community, estate) of a point's grid or, without one, of a home unit."""
+    memo = _places.get()
+    key = (grid.pk if grid is not None else None, home.pk if home is not None else None)
+    found = memo.get(key)
+    if found is None:
+        if grid is None and home is not None:
+            from jinlin.core.selectors import grid_of
+
+            grid = grid_of(home)
+        community = _ancestor(grid, OrgKind.COMMUNITY) or _ancestor(home, OrgKind.COMMUNITY)
+        found = (grid, community, _ancestor(home, OrgKind.ESTATE))
+        if len(memo) >= MAX_PLACES:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
 def _place(*, lat, lng, reporter: User | None, actor: User | None, channel: str) -> dict:
     """Grid, community, public place label and scope code of a new case (属地)."""
     grid = _grid_at(lat, lng) if lat is not None else None
@@ -233,12 +257,7 @@ def _place(*, lat, lng, reporter: User | None, actor: User | None, channel: str)
             home = next(
                 (a.org for a in active_assignments(actor) if a.org.is_place() and a.role in rules.RECORDING_ROLES), None
             )
-        if home is not None:
-            from jinlin.core.selectors import grid_of
-
-            grid = grid_of(home)
-    community = _ancestor(grid, OrgKind.COMMUNITY) or _ancestor(home, OrgKind.COMMUNITY)
-    estate = _ancestor(home, OrgKind.ESTATE)
+    grid, community, estate = _units_of(grid, home)
     place_label = (estate or community).name if (estate or community) else ""
     scope_unit = grid or community or (home if home is not None and home.is_place() else None)
     return {
@@ -510,14 +529,19 @@ def case_accept(
 ) -> Case:
     """受理. The dispatcher may fix the category and tier; the time limit is then recomputed from intake.
     `data` goes on the timeline entry (the platform records its triage probability there)."""
-    at = _now(at)
-    case = _lock(case)
+    return _accept(actor, _lock(case), category_code=category_code, tier=tier, note=note, at=_now(at), data=data)
+
+
+def _accept(actor, case, *, category_code, tier, note, at, data) -> Case:
+    """case_accept on a case already locked by the caller."""
     unit = _dispatcher(actor, case)
     note = _text(note, "note")
     fields = {}
-    category = _category(category_code) if category_code else case.category
+    # By id: the locked row has no related category loaded, and most accepts keep it.
+    category = _category(category_code) if category_code else None
     tier = _tier(tier, case.tier)
-    if category != case.category or tier != case.tier:
+    if (category is not None and category.pk != case.category_id) or tier != case.tier:
+        category = category or case.category
         due_at, urge_at = sla.deadlines(case.created_at, sla.limit_for(category.pk if category else None, tier))
         fields.update(category=category, tier=tier, due_at=due_at, urge_at=urge_at)
     return _write(case, action="accept", actor=actor, unit=unit, at=at, note=note, data=data, fields=fields)
@@ -541,8 +565,11 @@ def case_dispatch(
 ) -> Case:
     """派单 to a unit (and optionally a person in it); from a dispatched case this is a transfer (转派).
     `data` is added to the timeline entry's data (the platform's triage probability)."""
-    at = _now(at)
-    case = _lock(case)
+    return _dispatch(actor, _lock(case), unit=unit, user=user, note=note, at=_now(at), data=data)
+
+
+def _dispatch(actor, case, *, unit: OrgUnit, user: User | None, note: str, at, data: dict | None) -> Case:
+    """case_dispatch on a case already locked by the caller."""
     acting_unit = _dispatcher(actor, case)
     note = _text(note, "note")
     if not unit.is_active or unit.kind not in DISPATCH_KINDS:
@@ -564,6 +591,22 @@ def case_dispatch(
         data={**(data or {}), "unit": unit.pk, "user": user.pk if user else None, "from_unit": case.owner_unit_id},
         fields={"owner_unit": unit, "owner_user": user},
     )
+
+
+@transaction.atomic
+def case_auto_dispatch(
+    *, case, category_code: str | None, unit: OrgUnit, note: str, data: dict, suggestions: dict, at=None
+) -> Case:
+    """受理 then 派单 by the platform (actor None) right after intake, when triage is confident,
+    storing triage's `suggestions` with them: the same two actions, timeline and audit entries
+    as case_accept + case_dispatch, under one row lock in one transaction (intake would
+    otherwise pay for two locks and three transactions or savepoints)."""
+    at = _now(at)
+    case = _accept(None, _lock(case), category_code=category_code, tier=None, note=note, at=at, data=data)
+    case = _dispatch(None, case, unit=unit, user=None, note=note, at=at, data=data)
+    Case.objects.filter(pk=case.pk).update(suggestions=suggestions)
+    case.suggestions = suggestions
+    return case
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ The stored shape (`Case.suggestions`):
      "auto_dispatched": bool, "duplicates": [case id, …]}
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -30,11 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jinlin.cases.cache import TableCache
 from jinlin.core.models import OrgUnit
 
 from . import services
 from .engine import duplicates as dup_engine
-from .models import ModelKind
+from .models import ModelKind, TriageModel
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +61,37 @@ def on_intake(case, *, live: bool = True) -> dict:
     `live` is False when intake replays the past (imports, the demo seed, `at=` given): the
     history being replayed already says who dispatched, so the platform does not step in.
     Any failure is logged and leaves the case as submitted, without suggestions: suggesting is
-    a help to the dispatcher, never a condition of taking a resident's request. The work runs in
-    a savepoint so a database error in it cannot spoil the surrounding intake transaction.
+    a help to the dispatcher, never a condition of taking a resident's request.
+
+    Suggesting and the duplicate lookup only read, so they run outside any transaction of ours
+    (on SQLite a write transaction holds the database's one write lock, and the model's
+    milliseconds must not be spent holding it); only the platform's dispatch and storing the
+    result write. Inside a caller's transaction each part runs in a savepoint, so a database
+    error in it cannot spoil the surrounding transaction.
     """
     try:
-        with transaction.atomic():
+        with _guard():
             stored = _suggest_for(case)
             stored["duplicates"] = duplicates_of(case)
-            if live and stored.get("auto") and auto_dispatch_enabled():
-                stored["auto_dispatched"] = _auto_dispatch(case, stored.pop("auto"))
-            stored.pop("auto", None)
-            type(case).objects.filter(pk=case.pk).update(suggestions=stored)
-            case.suggestions = stored
-            return stored
+        auto = stored.pop("auto", None)
+        dispatch = live and auto is not None and auto_dispatch_enabled()
+        if dispatch:
+            stored["auto_dispatched"] = True
+            _auto_dispatch(case, auto, stored)  # stores `stored` in the dispatch's transaction
+        else:
+            with _guard():
+                type(case).objects.filter(pk=case.pk).update(suggestions=stored)
+        case.suggestions = stored
+        return stored
     except Exception:
         logger.exception("Triage failed for case %s; it goes on without suggestions.", case.pk)
         return {}
+
+
+def _guard():
+    """A savepoint when inside a transaction (a failed query must not abort the caller's), else
+    nothing: in autocommit each read is its own statement and a failure leaves nothing behind."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext()
 
 
 def _categories():
@@ -120,7 +137,9 @@ def _unit_for(case, ranked: list[dict]) -> dict | None:
     found = services.suggest(case.description, title=case.title, kind=ModelKind.UNIT, k=1)
     if found["source"] == "model" and found["suggestions"]:
         best = found["suggestions"][0]
-        unit = OrgUnit.objects.filter(code=best["label"], is_active=True).first()
+        unit = _label_units.get().get(best["label"])
+        if unit is None:  # a model activated since the cache was filled, or a unit since retired
+            unit = OrgUnit.objects.filter(code=best["label"], is_active=True).first()
         if unit is not None:
             return _unit_dict(unit, best["probability"], "model")
     if ranked:
@@ -133,13 +152,24 @@ def _unit_for(case, ranked: list[dict]) -> dict | None:
     return None
 
 
+def _load_label_units() -> dict[str, OrgUnit]:
+    model = services.active_model(ModelKind.UNIT)
+    codes = [str(code) for code in getattr(model, "classes_", ())]
+    return {u.code: u for u in OrgUnit.objects.filter(code__in=codes, is_active=True)} if codes else {}
+
+
+# The active units the unit model may answer with, by code: read on every intake otherwise.
+_label_units = TableCache("triage_unit_labels", _load_label_units, OrgUnit, TriageModel)
+
+
 def _unit_dict(unit: OrgUnit, probability: float, source: str) -> dict:
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "probability": probability, "source": source}
 
 
-def _auto_dispatch(case, auto: dict) -> bool:
-    """受理 and 派单 by the platform (actor None) through the case services: the timeline shows
-    the platform as the actor, with the probability in the note and the data."""
+def _auto_dispatch(case, auto: dict, stored: dict) -> None:
+    """受理 and 派单 by the platform (actor None) through the case services, storing the
+    suggestions with them: the timeline shows the platform as the actor, with the probability
+    in the note and the data."""
     from jinlin.cases import services as cases
 
     category = auto["category"]
@@ -157,11 +187,14 @@ def _auto_dispatch(case, auto: dict) -> bool:
         "p": auto["probability"] * 100,
         "v": auto["version"],
     }
-    case = cases.case_accept(
-        actor=None, case=case, category_code=category.code if case.category_id is None else None, note=note, data=data
+    cases.case_auto_dispatch(
+        case=case,
+        category_code=category.code if case.category_id is None else None,
+        unit=category.department,
+        note=note,
+        data=data,
+        suggestions=stored,
     )
-    cases.case_dispatch(actor=None, case=case, unit=category.department, note=note, data=data)
-    return True
 
 
 # ---------------------------------------------------------------- duplicates

@@ -142,3 +142,27 @@ def test_a_unit_model_suggests_the_unit_by_its_code(people, categories, org):
     assert case.suggestions["unit"]["source"] == "model"
     assert case.suggestions["unit"]["id"] == org.housing.pk
     assert adapter.on_intake(case)["unit"]["code"] == org.housing.code
+
+
+def test_the_intake_answer_of_an_auto_dispatched_case_is_what_reading_it_back_answers(
+    people, categories, category_model
+):
+    category_model.threshold = 0.05
+    api = Api(people.resident)
+    body = {"title": "路灯不亮", "description": "桂香小区门口的路灯坏了好几天", "lat": G1_POINT[0], "lng": G1_POINT[1]}
+    created = api.post("/api/cases", body)
+    assert created.status_code == 201
+    answer = created.json()
+    assert answer["status"] == Status.DISPATCHED
+    assert [e["action"] for e in answer["timeline"]] == ["submit", "accept", "dispatch"]
+    assert answer == api.get(f"/api/cases/{answer['id']}").json()
+
+
+def test_the_platform_accepts_and_dispatches_in_one_step_at_one_moment(people, categories, category_model):
+    category_model.threshold = 0.05
+    case, _ = cases.case_submit(actor=people.resident, title="路灯不亮", description="桂香小区门口的路灯坏了好几天")
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED
+    entries = list(TimelineEntry.objects.filter(case=case).order_by("at", "pk").values_list("action", "at"))
+    assert [action for action, _at in entries] == ["submit", "accept", "dispatch"]
+    assert entries[1][1] == entries[2][1]
