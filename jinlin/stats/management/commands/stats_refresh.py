@@ -1,4 +1,4 @@
-"""`jinlin stats_refresh`: bring the metrics' tables (CaseFact, AreaMonth) up to date once.
+"""`jinlin stats_refresh`: bring the metrics' tables (CaseFact, RatingFact, AreaMonth, StreetMonth) up to date once.
 
 `--full` rebuilds them from the whole timeline (the backfill of an existing database; minutes for
 a city). `--schedule` also starts the self-renewing minutely refresh in the background worker.
