@@ -324,3 +324,25 @@ def test_paging_by_cursor_walks_the_same_cases_in_the_same_order_without_countin
         walked += [c["id"] for c in body["results"]]
     assert walked == everything and len(walked) == 7
     assert api.get("/api/cases", after="not-a-cursor").status_code == 422
+
+
+def test_list_detail_and_intake_answers_are_exactly_their_schemas_fields_and_types(as_, org, people, categories):
+    """The answers skip ninja's validation (api._rendered), so they must already be what it
+    would have produced: the schema's fields, in its order, with values it leaves unchanged."""
+    from jinlin.cases import api as cases_api
+
+    case = submit(people, category_code="streetlight")
+    staff = as_("dispatcher")
+    staff.post(f"/api/cases/{case.pk}/accept")
+    staff.post(f"/api/cases/{case.pk}/dispatch", {"unit_id": org.housing.pk, "user_id": people.handler.pk})
+    for viewer in (people.dispatcher, people.resident, people.handler):
+        detail = cases_api._detail(case.pk, viewer)
+        assert list(detail) == list(cases_api.CaseDetailOut.model_fields)
+        assert cases_api.CaseDetailOut.model_validate(detail).model_dump() == detail
+    new = submit(people, title="井盖缺失", point=G2_POINT)
+    intake = cases_api._intake_detail(new, people.resident)
+    assert cases_api.CaseDetailOut.model_validate(intake).model_dump() == intake
+    page = staff.get("/api/cases", page_size=1).json()
+    assert list(page) == list(cases_api.CasePage.model_fields) and page["results"]
+    assert all(list(row) == list(cases_api.CaseOut.model_fields) for row in page["results"])
+    assert cases_api.CasePage.model_validate(page).model_dump(mode="json")["results"][0]["id"] == case.pk
