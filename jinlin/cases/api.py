@@ -508,18 +508,22 @@ def case_list(
         raise ValidationError({"status": _("Unknown status %(status)s.") % {"status": status}})
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    qs = selectors.case_list(
-        request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue
-    ).select_related("grid", "community", "reporter", "merged_into")
+    qs = (
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        .select_related(None)
+        .select_related(*selectors.CASE_JOINED)
+    )
     if after is not None:
         count = pages = None
         rows = list(selectors.after_cursor(qs, after)[: page_size + 1])
     else:
-        count = qs.count()
-        pages = (count + page_size - 1) // page_size
         rows = list(qs[(page - 1) * page_size : page * page_size + 1])
+        # The last page (an inbox of a few cases is all on its first) tells the count itself.
+        last = len(rows) <= page_size and (rows or page == 1)
+        count = (page - 1) * page_size + len(rows) if last else qs.count()
+        pages = (count + page_size - 1) // page_size
     more = len(rows) > page_size
-    rows = rows[:page_size]
+    rows = selectors.with_related(rows[:page_size])
     answer = {
         "count": count,
         "page": page,

@@ -359,7 +359,7 @@ DONE_MESSAGES = {
 PRIMARY_ORDER = ("evaluate", "claim", "resolve", "report_in", "accept", "dispatch", "supervise", "publish")
 
 
-def _detail_context(request, case, actions, action_forms, error=""):
+def _detail_context(request, case, actions, action_forms, error="", escalations=None):
     user = request.user
     suggestions = selectors.route_suggestions(case) if "dispatch" in actions else []
     follower = rules.is_follower(user, case)
@@ -374,7 +374,7 @@ def _detail_context(request, case, actions, action_forms, error=""):
         "suggestions": suggestions,
         "reporter": selectors.reporter_view(case, user) if not follower else None,
         "address": case.address if follower else selectors.mask_address(case.address),
-        "escalations": list(case.escalations.select_related("unit")),
+        "escalations": escalations if escalations is not None else list(case.escalations.select_related("unit")),
         "followers_count": case.followers.count(),
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
@@ -413,8 +413,10 @@ def _already_handled(case, user) -> list[dict]:
 @login_required
 def detail(request, pk: int):
     case = _visible_case(request, pk)
-    actions = selectors.allowed_actions(request.user, case)
-    context = _detail_context(request, case, actions, _action_forms(request.user, case, actions))
+    escalations = list(case.escalations.select_related("unit"))  # read once for the actions and the page
+    actions = selectors.allowed_actions(request.user, case, escalations=escalations)
+    forms_ = _action_forms(request.user, case, actions)
+    context = _detail_context(request, case, actions, forms_, escalations=escalations)
     return render(request, "cases/detail.html", context)
 
 

@@ -112,6 +112,10 @@ def test_the_list_is_scoped_filtered_and_paginated(as_, people, categories):
     submit(people, actor=people.resident_b, point=G2_POINT)
     body = as_("worker1").get("/api/cases", page_size=2).json()
     assert body["count"] == 3 and body["pages"] == 2 and len(body["results"]) == 2
+    # The last page and a page past the end count the same (the first without a COUNT query).
+    for page, shown in ((2, 1), (5, 0)):
+        body = as_("worker1").get("/api/cases", page_size=2, page=page).json()
+        assert (body["count"], body["pages"], len(body["results"]), body["next"]) == (3, 2, shown, None)
     assert as_("dispatcher").get("/api/cases").json()["count"] == 4
     assert as_("dispatcher").get("/api/cases", category="streetlight").json()["count"] == 3
     assert as_("dispatcher").get("/api/cases", org="350102002").json()["count"] == 1
