@@ -288,6 +288,7 @@ def duplicate_cards(case, viewer) -> list[dict]:
     """The stored duplicate candidates as the viewer may see them: number and link when the
     viewer may read that case, else only its title and status (what any resident may know:
     that the problem is being handled)."""
+    from jinlin.cases import selectors
     from jinlin.cases.machine import OPEN
     from jinlin.cases.models import Case
     from jinlin.cases.selectors import cases_visible_to
@@ -296,10 +297,9 @@ def duplicate_cards(case, viewer) -> list[dict]:
     if not ids:
         return []
     rows = {c.pk: c for c in Case.objects.filter(pk__in=ids, status__in=OPEN).select_related("owner_unit")}
-    # The viewer's own area and units decide most of them without the visibility rule's query
-    # (the rule's first terms, checked in Python); the rest (followed, escalated, handled
-    # before) are asked of the database.
-    visible = {pk for pk, c in rows.items() if _staff_sees(viewer, c)}
+    # The viewer's own cases, area and units decide most of them without the visibility rule's
+    # query; the rest (followed, escalated, handled before) are asked of the database.
+    visible = {pk for pk, c in rows.items() if selectors.sees_directly(viewer, c)}
     rest = [pk for pk in rows if pk not in visible]
     if rest:
         visible |= set(cases_visible_to(viewer).filter(pk__in=rest).values_list("pk", flat=True))
@@ -314,20 +314,6 @@ def duplicate_cards(case, viewer) -> list[dict]:
         for pk in ids
         if pk in rows
     ]
-
-
-def _staff_sees(viewer, case) -> bool:
-    """A sufficient condition of `cases_visible_to`: the case lies in the viewer's area or is
-    owned by one of the viewer's units (or a unit under it)."""
-    from jinlin.cases import rules
-    from jinlin.core.scope import PERSONAL_ROLES, active_assignments
-
-    owner_code = case.owner_unit.code if case.owner_unit_id else None
-    return any(
-        rules.covers(a, case.scope_code) or (owner_code is not None and owner_code.startswith(a.org.code))
-        for a in active_assignments(viewer)
-        if a.role not in PERSONAL_ROLES
-    )
 
 
 # ---------------------------------------------------------------- learning from history
