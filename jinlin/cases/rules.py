@@ -71,7 +71,11 @@ def is_follower(user: User | None, case: Case) -> bool:
         return False
     if case.reporter_id == user.pk:
         return True
-    return CaseReporter.objects.filter(case=case, user=user).exists()
+    # Asked by the actions and again by the page about the same case in one request.
+    checked = case.__dict__.setdefault("_jinlin_followers", {})
+    if user.pk not in checked:
+        checked[user.pk] = CaseReporter.objects.filter(case=case, user=user).exists()
+    return checked[user.pk]
 
 
 def units_user_handles(user: User) -> list[OrgUnit]:
