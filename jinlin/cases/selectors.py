@@ -103,13 +103,24 @@ MAX_CACHED = 50_000
 
 
 def _cached(cache: TableCache, model, ids: set) -> dict:
+    """{id: row} for `ids`, from the cache and one query for what it misses. A local answer, so
+    another thread clearing the shared dict cannot take rows from under the caller."""
     memo = cache.get()
-    missing = {pk for pk in ids if pk is not None and pk not in memo}
+    found, missing = {}, set()
+    for pk in ids:
+        if pk is not None:
+            row = memo.get(pk)
+            if row is None:
+                missing.add(pk)
+            else:
+                found[pk] = row
     if missing:
-        if len(memo) + len(missing) > MAX_CACHED:
+        fetched = model.objects.in_bulk(missing)
+        if len(memo) + len(fetched) > MAX_CACHED:
             memo.clear()
-        memo.update(model.objects.in_bulk(missing))
-    return memo
+        memo.update(fetched)
+        found.update(fetched)
+    return found
 
 
 def with_related(cases: list[Case]) -> list[Case]:
