@@ -8,6 +8,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
+from django.utils.functional import empty
 
 from jinlin.core import navigation, services
 from jinlin.core.models import AuditEntry, User
@@ -390,3 +391,21 @@ def test_500_page_renders_without_a_request_in_both_languages():
         assert "出错了" in render_to_string("500.html")
     with translation.override("en"):
         assert "Something went wrong" in render_to_string("500.html")
+
+
+def test_500_page_renders_when_the_static_manifest_lacks_its_stylesheet(settings, tmp_path):
+    # A release whose collectstatic did not run (or missed a file) must still show its 500 page,
+    # not fail a second time inside the error handler.
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    staticfiles_storage._wrapped = empty
+    try:
+        page = render_to_string("500.html")
+    finally:
+        staticfiles_storage._wrapped = empty
+    assert "/static/css/jinlin.css" in page
