@@ -88,6 +88,18 @@ def on_intake(case, *, live: bool = True) -> dict:
         return {}
 
 
+def warm_up() -> None:
+    """Do what a process's first intake would otherwise do while a resident waits: load the active
+    models (importing the engine), jieba's dictionary, the keyword rules of the deployment's
+    categories and the unit labels; hash one text. Seconds in all; jinlin.core.warmup calls it
+    as a web worker starts. A stand-in case: suggesting reads only its text and category."""
+    from types import SimpleNamespace
+
+    sample = SimpleNamespace(title="路灯不亮", description="小区门口路灯不亮，晚上很不安全", category_id=None)
+    _suggest_for(sample)
+    _signatures.hasher.signatures([_text(sample.title, sample.description)])
+
+
 def _guard():
     """A savepoint when inside a transaction (a failed query must not abort the caller's), else
     nothing: in autocommit each read is its own statement and a failure leaves nothing behind."""

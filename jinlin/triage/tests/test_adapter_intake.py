@@ -3,6 +3,8 @@ confident auto-dispatch by the platform, the queue for the rest, and intake that
 failing suggester. Messages are written here (never real data)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jinlin.cases import services as cases
 from jinlin.cases.machine import Status
@@ -166,3 +168,17 @@ def test_the_platform_accepts_and_dispatches_in_one_step_at_one_moment(people, c
     entries = list(TimelineEntry.objects.filter(case=case).order_by("at", "pk").values_list("action", "at"))
     assert [action for action, _at in entries] == ["submit", "accept", "dispatch"]
     assert entries[1][1] == entries[2][1]
+
+
+def test_warm_up_loads_the_model_and_jiebas_dictionary_before_the_first_intake(categories, category_model):
+    from jinlin.triage.engine import text
+
+    services.reset_cache()
+    text.jieba_tokenizer.cache_clear()
+    adapter.warm_up()
+    assert text.jieba_tokenizer.cache_info().currsize == 1  # the dictionary is loaded
+    # The first intake then finds the model loaded: one query to check it is still the active one.
+    with CaptureQueriesContext(connection) as queries:
+        found = services.suggest("路灯不亮", kind=ModelKind.CATEGORY)
+    assert found["source"] == "model"
+    assert not any("blob" in q["sql"] for q in queries.captured_queries)
