@@ -37,6 +37,10 @@ def street_month_fill(apps, schema_editor):
             StreetMonth.objects.using(schema_editor.connection.alias).bulk_create(batch)
             batch = []
     StreetMonth.objects.using(schema_editor.connection.alias).bulk_create(batch)
+    # Statistics for the rows just written: without them PostgreSQL estimated a city's year at 29
+    # rows (33,359) and sorted them on disk instead of hashing (45 → 20 ms per top-level page).
+    # Autovacuum gets there eventually; the first dashboards should not wait for it.
+    schema_editor.execute(f"ANALYZE {schema_editor.quote_name(StreetMonth._meta.db_table)}")
 
 
 class Migration(migrations.Migration):
