@@ -113,7 +113,7 @@ class MetricsFilterForm(forms.Form):
         self.order_fields(["org", "from", "to", "group_by", "rank_by"])
         if org_choices is not None:
             self.fields["org"].widget = PlainSelect(
-                choices=[("", _("Everything I can see"))] + [(u.code, f"{u.name} ({u.code})") for u in org_choices]
+                choices=[("", _("Everything I can see"))] + [(code, f"{name} ({code})") for code, name in org_choices]
             )
 
     def clean_org(self):

@@ -21,7 +21,9 @@ def _form(request) -> MetricsFilterForm:
     user = request.user
     if not selectors.can_view_metrics(user):
         raise PermissionDenied(_("The dashboard is for staff."))
-    return MetricsFilterForm(request.GET, user=user, org_choices=list(selectors.metric_orgs(user)))
+    # Codes and names only: a city administrator's thousand units as model instances cost ≈ 5 ms.
+    units = selectors.metric_orgs(user).values_list("code", "name")
+    return MetricsFilterForm(request.GET, user=user, org_choices=list(units))
 
 
 def _percent(value):
