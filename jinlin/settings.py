@@ -102,23 +102,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("JINLIN_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Server-side binding lets psycopg prepare a statement once it has run PREPARE_THRESHOLD times
-    # on a connection, so PostgreSQL parses it once and, where its generic plan is as good
-    # (lookups by key), stops planning it; the inbox queries keep custom plans, chosen by
-    # PostgreSQL. Both keys are needed: Django's default ClientCursor never prepares, and Django
-    # sets prepare_threshold to None unless OPTIONS gives one. Measured on the district data
-    # (in-process, one warm connection, 3x100 requests each, off -> on): inbox 14.6 -> 13.2 ms
-    # (PostgreSQL CPU 4.1 -> 3.0 ms), case detail 10.6 -> 8.2 ms (2.3 -> 0.5), intake
-    # 15.0 -> 13.3 ms (3.6 -> 2.5), dashboard 18.9 -> 18.0 ms (2.6 -> 1.8).
-    # Costs: a migration that changes a selected column's type (max_length too) makes prepared
-    # statements on live connections fail with "cached plan must not change result type" until
-    # the connection closes (CONN_MAX_AGE), so restart web and db_worker processes after
-    # migrating; and a transaction-mode pooler without prepared-statement support (PgBouncer
-    # before 1.21) breaks it. JINLIN_DB_SERVER_SIDE_BINDING=0 turns it off.
-    if env_bool("JINLIN_DB_SERVER_SIDE_BINDING", True):
-        DATABASES["default"].setdefault("OPTIONS", {})
-        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(os.environ.get("JINLIN_DB_PREPARE_THRESHOLD", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
