@@ -11,6 +11,8 @@ const files = {
   "@alpinejs/csp/dist/cdn.min.js": "alpine-csp.min.js",
   "echarts/dist/echarts.min.js": "echarts.min.js",
   "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+  // leaflet.js names its source map; collectstatic's manifest storage refuses a missing one.
+  "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",
 };

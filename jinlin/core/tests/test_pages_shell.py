@@ -409,3 +409,22 @@ def test_500_page_renders_when_the_static_manifest_lacks_its_stylesheet(settings
     finally:
         staticfiles_storage._wrapped = empty
     assert "/static/css/jinlin.css" in page
+
+
+def test_collectstatic_of_a_production_release_succeeds(settings, tmp_path):
+    # README's production step: the manifest storage post-processes every file and refuses one
+    # that names a file we did not ship (leaflet.js names its source map).
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    staticfiles_storage._wrapped = empty
+    try:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    finally:
+        staticfiles_storage._wrapped = empty
+    assert (tmp_path / "staticfiles.json").exists()
