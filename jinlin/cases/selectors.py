@@ -82,6 +82,12 @@ def sees_directly(user: User, case: Case) -> bool:
     under it) owns it. False says nothing: followers, whistles and past owners are not checked."""
     if case.reporter_id == user.pk or case.submitted_by_id == user.pk:
         return True
+    return in_staff_reach(user, case)
+
+
+def in_staff_reach(user: User, case: Case) -> bool:
+    """The case lies in the area of one of the user's staff roles, or one of their units (or a
+    unit under it) owns it: the Python form of those terms of the visibility rule."""
     owner_code = case.owner_unit.code if case.owner_unit_id else None
     return any(
         rules.covers(a, case.scope_code) or (owner_code is not None and owner_code.startswith(a.org.code))
@@ -333,12 +339,7 @@ def is_staff_viewer(user: User, case: Case) -> bool:
         return False
     if user.is_superuser:
         return True
-    owner_code = case.owner_unit.code if case.owner_unit_id else None
-    return any(
-        rules.covers(a, case.scope_code) or (owner_code is not None and owner_code.startswith(a.org.code))
-        for a in active_assignments(user)
-        if a.role not in PERSONAL_ROLES
-    )
+    return in_staff_reach(user, case)
 
 
 def allowed_actions(user: User, case: Case, *, escalations: list[EscalationTarget] | None = None) -> list[str]:

@@ -1,6 +1,7 @@
 """The page shell: login, home per role, language and large-text preferences, CSP, error pages."""
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -393,38 +394,33 @@ def test_500_page_renders_without_a_request_in_both_languages():
         assert "Something went wrong" in render_to_string("500.html")
 
 
+@contextmanager
+def static_storage(settings, root, backend: str):
+    """The static files stored by `backend` under `root`, as a release configures them."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    settings.STATIC_ROOT = root
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
+    staticfiles_storage._wrapped = empty
+    try:
+        yield
+    finally:
+        staticfiles_storage._wrapped = empty
+
+
 def test_500_page_renders_when_the_static_manifest_lacks_its_stylesheet(settings, tmp_path):
     # A release whose collectstatic did not run (or missed a file) must still show its 500 page,
     # not fail a second time inside the error handler.
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }
-    staticfiles_storage._wrapped = empty
-    try:
+    with static_storage(settings, tmp_path, "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"):
         page = render_to_string("500.html")
-    finally:
-        staticfiles_storage._wrapped = empty
     assert "/static/css/jinlin.css" in page
 
 
 def test_collectstatic_of_a_production_release_succeeds(settings, tmp_path):
     # README's production step: the manifest storage post-processes every file and refuses one
     # that names a file we did not ship (leaflet.js names its source map).
-    from django.contrib.staticfiles.storage import staticfiles_storage
     from django.core.management import call_command
 
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
-    staticfiles_storage._wrapped = empty
-    try:
+    with static_storage(settings, tmp_path, "whitenoise.storage.CompressedManifestStaticFilesStorage"):
         call_command("collectstatic", interactive=False, verbosity=0)
-    finally:
-        staticfiles_storage._wrapped = empty
     assert (tmp_path / "staticfiles.json").exists()
