@@ -220,7 +220,9 @@ def inbox(user: User) -> QuerySet[Case]:
     if user is None or not user.is_authenticated:
         return Case.objects.none()
     units = [a.org for a in active_assignments(user) if a.role in rules.HANDLER_ROLES]
-    unit_ids = OrgUnit.objects.filter(_prefix_q("code", [u.code for u in units])).values("pk")
+    # A list, not a subquery: with a subquery SQLite drove the query by the visibility rule's OR
+    # (every case the department ever owned) instead of these terms, 66 → 10 ms at district scale.
+    unit_ids = list(OrgUnit.objects.filter(_prefix_q("code", [u.code for u in units])).values_list("pk", flat=True))
     called_in = EscalationTarget.objects.filter(reported_at__isnull=True, unit__in=[u.pk for u in units]).values(
         "case_id"
     )

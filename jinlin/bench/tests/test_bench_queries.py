@@ -69,7 +69,8 @@ def test_a_handler_s_inbox_costs_the_same_queries_with_more_cases(street, django
 
     before = _count(inbox)
     _grow(unit)
-    with django_assert_max_num_queries(3):
+    # Roles, the unit ids of the handler's units (a list: see selectors.inbox), the cases.
+    with django_assert_max_num_queries(4):
         inbox()
     assert _count(inbox) == before
 
@@ -81,7 +82,7 @@ def test_the_inbox_page_costs_the_same_queries_with_more_cases(street, django_as
     url = reverse("cases:inbox")
     before = _count(lambda: client.get(url))
     _grow(unit)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(url)
     assert response.status_code == 200
     assert _count(lambda: client.get(url)) == before
