@@ -63,3 +63,16 @@ def test_what_a_transaction_reads_is_not_kept_for_others(org, clean_caches):
         assert "lamp" in services.active_categories()
         transaction.set_rollback(True)
     assert "lamp" not in services.active_categories()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_case_reads_take_org_units_from_memory_and_see_a_renamed_unit_at_once(org):
+    from jinlin.cases import selectors
+    from jinlin.cases.models import Case
+
+    selectors._units.clear()
+    assert selectors.with_related([Case(owner_unit_id=org.urban.pk)])[0].owner_unit.name == org.urban.name
+    assert queries(lambda: selectors.with_related([Case(owner_unit_id=org.urban.pk)])) == 0
+    org.urban.name = "城市管理局（新）"
+    org.urban.save()
+    assert selectors.with_related([Case(owner_unit_id=org.urban.pk)])[0].owner_unit.name == "城市管理局（新）"
