@@ -65,3 +65,32 @@ def test_grid_worker_sees_people_with_roles_in_their_grid_only(tree):
     worker_b = make_user("13700000008", Role.GRID_WORKER, tree.grid_b)
     visible = set(selectors.users_visible_to(worker_b))
     assert worker_b in visible and worker_a not in visible and resident_a not in visible
+
+
+def test_prefix_q_keeps_rows_under_any_code_and_matches_nothing_for_none(tree):
+    from jinlin.core.scope import prefix_q
+
+    codes = set(
+        OrgUnit.objects.filter(prefix_q("code", [tree.grid_a.code, tree.grid_b.code])).values_list("code", flat=True)
+    )
+    assert tree.grid_a.code in codes and tree.grid_b.code in codes and tree.community_a.code not in codes
+    assert not OrgUnit.objects.filter(prefix_q("code", [])).exists()
+
+
+def test_area_codes_drop_codes_a_wider_binding_already_covers(tree):
+    from jinlin.core import services
+    from jinlin.core.scope import area_codes
+
+    user = make_user("13700000003", Role.COMMUNITY_STAFF, tree.community_a)
+    services.role_assign(actor=None, user=user, role=Role.GRID_WORKER, org=tree.grid_a)
+    user = type(user).objects.get(pk=user.pk)
+    assert area_codes(user) == [tree.community_a.code]
+
+
+def test_a_dispatcher_bound_to_the_command_centre_reaches_its_district_and_a_department_handler_no_area(tree):
+    from jinlin.core.scope import area_codes
+
+    dispatcher = make_user("13700000004", Role.DISPATCHER, tree.centre)
+    handler = make_user("13700000005", Role.DEPARTMENT_HANDLER, tree.department)
+    assert area_codes(dispatcher) == [tree.district.code]
+    assert area_codes(handler) == []
