@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jinlin.core.audit import audit_record
+from jinlin.core.events import emit
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.phones import normalize_mobile
 from jinlin.core.scope import active_assignments, has_role
@@ -335,9 +336,10 @@ def case_submit(
     A retry with the same Idempotency-Key from the same account returns the case created the
     first time (created=False) instead of a duplicate: weak mobile signal makes retries common.
 
-    A new case then goes through triage (jinlin.triage.adapter): suggestions and duplicate
-    candidates are stored on it, and a confident model may have the platform dispatch it. Triage
-    never makes intake fail; replays of the past (`at` given) get no automatic dispatch.
+    A new case is announced as `case.submitted` (with `live`: False when `at` replays the past)
+    after commit; triage listens (jinlin.triage.subscribers): suggestions and duplicate
+    candidates are stored on it, and a confident model may have the platform dispatch it. A
+    subscriber never makes intake fail; replays of the past get no automatic dispatch.
     """
     live = at is None
     at = _now(at)
@@ -365,15 +367,22 @@ def case_submit(
     try:
         with transaction.atomic():
             case = _intake_write(intake, actor=actor, at=at)
+            emit(
+                "case.submitted",
+                case_id=case.pk,
+                actor_id=actor.pk if actor is not None else None,
+                entry_id=case.intake_entry.pk,
+                live=live,
+            )
     except IntegrityError:
         # Two retries raced: the other one committed first; answer with its case.
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
         if not idempotency_key or actor is None or existing is None:
             raise
         return existing, False
-    from jinlin.triage.adapter import on_intake
-
-    on_intake(case, live=live)
+    # Subscribers of case.submitted (triage) have run if the write committed; what they stored
+    # shows on the case returned (the API's 201 tells an auto-dispatched case by it).
+    case.suggestions = Case.objects.filter(pk=case.pk).values_list("suggestions", flat=True).first() or {}
     return case, True
 
 
@@ -690,26 +699,6 @@ def case_return(*, actor, case, reason: str, at=None) -> Case:
     )
 
 
-def _level_of(unit: OrgUnit) -> str:
-    """小事不出小区、大事不出社区: the level of the unit that solved the case."""
-    if unit.kind in {
-        OrgKind.ESTATE,
-        OrgKind.BUILDING,
-        OrgKind.ENTRANCE,
-        OrgKind.PROPERTY_COMPANY,
-        OrgKind.OWNERS_COMMITTEE,
-    }:
-        return ResolvedLevel.ESTATE
-    if unit.kind in {OrgKind.GRID, OrgKind.COMMUNITY}:
-        return ResolvedLevel.COMMUNITY
-    place = unit if unit.is_place() else unit.parent
-    if place is not None and place.kind == OrgKind.STREET:
-        return ResolvedLevel.STREET
-    if place is not None and place.kind in {OrgKind.COMMUNITY, OrgKind.ESTATE}:
-        return ResolvedLevel.COMMUNITY if place.kind == OrgKind.COMMUNITY else ResolvedLevel.ESTATE
-    return ResolvedLevel.DISTRICT
-
-
 @transaction.atomic
 def case_resolve(*, actor, case, result: str, level: str | None = None, at=None) -> Case:
     """办结 with the result the resident will rate; the 7-day rating window opens."""
@@ -730,7 +719,7 @@ def case_resolve(*, actor, case, result: str, level: str | None = None, at=None)
             "result": result,
             "resolved_at": at,
             "rating_deadline": at + sla.RATING_WINDOW,
-            "resolved_level": level or _level_of(case.owner_unit),
+            "resolved_level": level or rules.resolved_level_of(case.owner_unit),
             "overdue_since": None,
         },
     )
