@@ -106,5 +106,17 @@ def next_tier(tier: str) -> str:
     return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
 
 
+# A case is 提级催办 (its tier raised) from the second time it runs over its limit.
+RAISE_TIER_FROM_OVERDUE = 2
+
+
+def tier_after_overdue(tier: str, overdue_count: int) -> str:
+    """The tier of a case that has just run over its limit for the `overdue_count`-th time: the
+    second overdue raises it one step (提级催办), up to the hardest tier."""
+    if overdue_count >= RAISE_TIER_FROM_OVERDUE and tier != Tier.HARD:
+        return next_tier(tier)
+    return tier
+
+
 def report_in_due(start: datetime) -> datetime:
     return add_working_time(start, hours=REPORT_IN_HOURS, natural=True)

@@ -13,6 +13,7 @@ from jinlin.cases.models import (
     Tier,
     TimelineEntry,
 )
+from jinlin.cases.timeline import timeline_row
 
 from .spec import MINUTE, GridPlan, _local_iso
 
@@ -103,12 +104,13 @@ class _Sim:
 
     def act(self, action, at, actor, unit, *, to=None, note="", data=None):
         source = self.status
-        target = check(action, source, to)
-        self.status = target
         gen = self.gen
-        gen.buffers[TimelineEntry].append(
-            (gen.ids[TimelineEntry](), self.id, action, source, target, actor, unit, self.owner_unit, at, note, data)
-        )
+        row = timeline_row(
+            self.id, action, source, to=to, actor_id=actor, actor_unit_id=unit, owner_unit_id=self.owner_unit,
+            at=at, note=note, data=data,
+        )  # fmt: skip
+        target = self.status = row[3]
+        gen.buffers[TimelineEntry].append((gen.ids[TimelineEntry](), *row))
         if not self.history or self.history[-1][1:] != (target, self.owner_unit):
             self.history.append((at, target, self.owner_unit))
         if target != source:
@@ -134,10 +136,11 @@ class _Sim:
         self.act("merge", at, dispatcher, centre, data={"into": target.id})
         gen = self.gen
         number = self.static["number"]
-        gen.buffers[TimelineEntry].append(
-            (gen.ids[TimelineEntry](), target.id, "absorb", status, check("absorb", status), dispatcher, centre, owner,
-             at, "", {"case": self.id, "number": number})
+        row = timeline_row(
+            target.id, "absorb", status, actor_id=dispatcher, actor_unit_id=centre, owner_unit_id=owner, at=at,
+            data={"case": self.id, "number": number},
         )  # fmt: skip
+        gen.buffers[TimelineEntry].append((gen.ids[TimelineEntry](), *row))
         if self.reporter is not None and self.reporter not in target.followers:
             target.followers.add(self.reporter)
             gen.buffers[CaseReporter].append(
@@ -216,7 +219,7 @@ class _Sim:
         elif step == 1:  # overdue; the second time, 提级催办
             count = self.overdue_count + 1
             old_tier = self.tier
-            new_tier = sla.next_tier(old_tier) if count >= 2 and old_tier != Tier.HARD else old_tier
+            new_tier = sla.tier_after_overdue(old_tier, count)
             due, urge = gen.calendar.deadlines(tick, gen.limit(self.category, new_tier))
             data = {"due_at": _local_iso(self.due_at), "overdue_count": count, "next_due_at": _local_iso(due)}
             self.set(
