@@ -3,7 +3,7 @@
 The engine (`jinlin.triage.engine`, through `services.suggest`) knows text and labels only; this
 module knows cases:
 
-- `on_intake(case)`: called by `cases.services.case_submit` for every new case. Stores on the
+- `on_intake(case)`: called for every new case on its `case.submitted` event (subscribers.py). Stores on the
   case its top-3 categories (labels are `Category.code`, as in training), the responsible unit
   (labels are `OrgUnit.code`) and open cases it may duplicate, and lets the platform accept and
   dispatch it when the category model is confident. Never makes intake fail.
@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jinlin.cases.cache import TableCache
+from jinlin.cases.selectors import duplicate_cards  # noqa: F401  (moved to cases: a read of stored ids)
 from jinlin.core.models import OrgUnit
 
 from . import services
@@ -294,38 +295,6 @@ def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
     limit = dup_engine.THRESHOLD if threshold is None else threshold
     order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= limit][:MAX_DUPLICATES]
     return [pks[i] for i in order]
-
-
-def duplicate_cards(case, viewer) -> list[dict]:
-    """The stored duplicate candidates as the viewer may see them: number and link when the
-    viewer may read that case, else only its title and status (what any resident may know:
-    that the problem is being handled)."""
-    from jinlin.cases import selectors
-    from jinlin.cases.machine import OPEN
-    from jinlin.cases.models import Case
-    from jinlin.cases.selectors import cases_visible_to
-
-    ids = (case.suggestions or {}).get("duplicates") or []
-    if not ids:
-        return []
-    rows = {c.pk: c for c in Case.objects.filter(pk__in=ids, status__in=OPEN).select_related("owner_unit")}
-    # The viewer's own cases, area and units decide most of them without the visibility rule's
-    # query; the rest (followed, escalated, handled before) are asked of the database.
-    visible = {pk for pk, c in rows.items() if selectors.sees_directly(viewer, c)}
-    rest = [pk for pk in rows if pk not in visible]
-    if rest:
-        visible |= set(cases_visible_to(viewer).filter(pk__in=rest).values_list("pk", flat=True))
-    return [
-        {
-            "id": pk if pk in visible else None,
-            "number": rows[pk].number if pk in visible else None,
-            "title": rows[pk].title,
-            "status": rows[pk].status,
-            "status_label": str(rows[pk].get_status_display()),
-        }
-        for pk in ids
-        if pk in rows
-    ]
 
 
 # ---------------------------------------------------------------- learning from history
