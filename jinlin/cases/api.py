@@ -488,11 +488,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -514,7 +517,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )

@@ -5,6 +5,7 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 
 import base64
 import binascii
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jinlin.core.masking import mask_name, mask_phone
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
+from jinlin.core.phones import normalize_mobile
 from jinlin.core.scope import PERSONAL_ROLES, active_assignments
 from jinlin.core.selectors import grids_with_boundaries
 
@@ -149,6 +151,44 @@ def _my_units(user: User) -> list[int]:
     return [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
 
 
+# Words too common to narrow a search (jieba splits them off a query like "路灯坏了").
+_SEARCH_STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "在", "是", "有", "我", "我们", "你", "他", "她", "它", "这", "那", "也", "都", "就"]
+    + ["还", "很", "吗", "呢", "吧", "啊"]
+)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search: jieba's search-mode words, stop words and punctuation left out."""
+    import jieba  # loaded once per process (the web workers warm it up at start)
+
+    words = []
+    for word in jieba.cut(text.strip()):
+        word = word.strip()
+        if word and word not in _SEARCH_STOPWORDS and any(ch.isalnum() for ch in word) and word not in words:
+            words.append(word)
+    return words
+
+
+def search_q(text: str) -> Q:
+    """Cases matching a staff search: the case number, the reporter's phone (by its digest: phones are
+    stored encrypted), or every word of the query in the title, the text or the place's name."""
+    text = text.strip()
+    compact = "".join(text.split())
+    q = Q(number__startswith=compact) if compact.isdigit() else Q(pk__in=[])
+    if compact.isdigit() and len(compact) >= 11:
+        # Not a mobile number: the number prefix and the words still match.
+        with contextlib.suppress(ValidationError):
+            q |= Q(reporter__phone_digest=User.digest_phone(normalize_mobile(compact)))
+    words = search_words(text)
+    if words:
+        every = Q()
+        for word in words:
+            every &= Q(title__icontains=word) | Q(description__icontains=word) | Q(place_label__icontains=word)
+        q |= every
+    return q
+
+
 def case_list(
     user: User,
     *,
@@ -157,6 +197,7 @@ def case_list(
     org: OrgUnit | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
 ) -> QuerySet[Case]:
     """The filtered, always-scoped case list, soonest due first.
 
@@ -184,6 +225,8 @@ def case_list(
         qs = qs.filter(status__in=ACTIVE, overdue_since__isnull=False)
     elif overdue is False:
         qs = qs.filter(overdue_since__isnull=True)
+    if q and q.strip():
+        qs = qs.filter(search_q(q))
     qs = qs.filter(_visibility_q(user))
     return qs.select_related("category", "owner_unit", "owner_user").order_by("due_at", "pk")
 
