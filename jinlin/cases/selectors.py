@@ -13,12 +13,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jinlin.core import policy
 from jinlin.core.masking import mask_name, mask_phone
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import PERSONAL_ROLES, active_assignments, area_codes, prefix_q, staff_unit_codes, units_under
 from jinlin.core.selectors import grids_with_boundaries
 
-from . import machine, rules
+from . import rules
 from .cache import TableCache
 from .machine import ACTIVE, OPEN, Status
 from .models import Case, CaseReporter, Category, EscalationTarget, TimelineEntry
@@ -327,52 +328,40 @@ def is_staff_viewer(user: User, case: Case) -> bool:
     return in_staff_reach(user, case)
 
 
+# The buttons, in the order pages show them, and the policy rows (cases/policies.py) each stands
+# for: "dispatch" offers 派单 and 转派 (transfer) alike.
+BUTTONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("accept", ("case.accept",)),
+    ("reject", ("case.reject",)),
+    ("merge", ("case.merge",)),
+    ("dispatch", ("case.dispatch", "case.transfer")),
+    ("claim", ("case.claim",)),
+    ("return", ("case.return",)),
+    ("resolve", ("case.resolve",)),
+    ("evaluate", ("case.evaluate",)),
+    ("visit", ("case.visit",)),
+    ("reopen", ("case.reopen",)),
+    ("urge", ("case.urge",)),
+    ("supervise", ("case.supervise",)),
+    ("escalate", ("case.escalate",)),
+    ("report_in", ("case.report_in",)),
+    ("publish", ("case.publish",)),
+    ("comment", ("case.comment",)),
+)
+
+
 def allowed_actions(user: User, case: Case, *, escalations: list[EscalationTarget] | None = None) -> list[str]:
-    """The actions the buttons should offer: allowed by the machine and by the user's roles.
-    `escalations`: the case's whistle targets when the caller has them (read here otherwise)."""
-    status = case.status
-    actions = []
-    dispatcher = rules.covering(user, case, Role.DISPATCHER) is not None
-    handler = rules.member_of(user, case.owner_unit) is not None
-    follower = rules.is_follower(user, case)
-    if dispatcher:
-        actions += [a for a in ("accept", "reject", "merge") if machine.allowed(a, status)]
-        if machine.allowed("dispatch", status) or machine.allowed("transfer", status):
-            actions.append("dispatch")
-    if handler:
-        actions += [a for a in ("claim", "return", "resolve") if machine.allowed(a, status)]
-    if follower and machine.allowed("evaluate", status):
-        actions.append("evaluate")
-    if rules.covering(user, case, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER) and machine.allowed(
-        "visit", status
-    ):
-        actions.append("visit")
-    if machine.allowed("reopen", status) and (
-        follower or rules.covering(user, case, Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
-    ):
-        actions.append("reopen")
-    if machine.allowed("urge", status) and rules.covering(
-        user, case, Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR, Role.COMMUNITY_STAFF
-    ):
-        actions.append("urge")
-    if machine.allowed("supervise", status) and rules.covering(user, case, Role.DISCIPLINE_SUPERVISOR):
-        actions.append("supervise")
-    if machine.allowed("escalate", status) and rules.covering(user, case, Role.GRID_WORKER, Role.COMMUNITY_STAFF):
-        actions.append("escalate")
-    staff_roles = set(Role) - {Role.RESIDENT, Role.VOLUNTEER}
-    if machine.allowed("report_in", status) and any(
-        t.reported_at is None and rules.member_of(user, t.unit, roles=staff_roles)
-        for t in (case.escalations.select_related("unit") if escalations is None else escalations)
-    ):
-        actions.append("report_in")
-    if (
-        machine.allowed("publish", status)
-        and case.published_at is None
-        and rules.covering(user, case, Role.COMMUNITY_STAFF, Role.DISPATCHER)
-    ):
-        actions.append("publish")
-    actions.append("comment")
-    return actions
+    """The actions the buttons should offer: those the policy table (cases/policies.py) grants
+    `user` on `case` in its state — the same rows the services check. `escalations`: the case's
+    whistle targets when the caller has them (read once here otherwise)."""
+    if escalations is None:
+        escalations = list(case.escalations.select_related("unit"))
+    case.__dict__["_jinlin_targets"] = escalations
+    try:
+        granted = set(policy.allowed_actions(user, case, "case.", among=[a for _b, rows in BUTTONS for a in rows]))
+    finally:
+        case.__dict__.pop("_jinlin_targets", None)
+    return [button for button, rows in BUTTONS if granted.intersection(rows)]
 
 
 # ---------------------------------------------------------------- routing (属地属事)
