@@ -4,10 +4,13 @@
 Reads every non-test, non-migration module under jinlin/ with `ast` (function-level imports
 included) and draws one edge per pair of apps: `cases --> core` means some module of cases
 imports core. Root modules (jinlin/api.py, urls.py, settings.py …) are shown as `root`.
-Usage: python scripts/import_graph.py [--modules]  (--modules: one edge per module pair instead).
+Usage: python scripts/import_graph.py [--modules] [--doc]
+  --modules: one edge per module pair instead of per app pair;
+  --doc: write the graph into docs/architecture.md (its first mermaid block) instead of printing.
 """
 
 import ast
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -82,5 +85,15 @@ def mermaid(graph: dict[str, set[str]]) -> str:
     return "\n".join(lines)
 
 
+def write_doc(graph: str, path: Path = ROOT / "docs" / "architecture.md") -> None:
+    text = path.read_text(encoding="utf-8")
+    block = "```mermaid\n" + graph + "\n```"
+    path.write_text(re.sub(r"```mermaid\n.*?```", lambda _m: block, text, count=1, flags=re.S), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(mermaid(edges(by_module="--modules" in sys.argv)))
+    drawn = mermaid(edges(by_module="--modules" in sys.argv))
+    if "--doc" in sys.argv:
+        write_doc(drawn)
+    else:
+        print(drawn)
