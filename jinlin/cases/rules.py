@@ -11,7 +11,7 @@ Each predicate returns the RoleAssignment that grants the right (its org is reco
 timeline as the acting unit), or None.
 """
 
-from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
+from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 
 # The scope rule lives in core.scope; re-exported here for the callers that read it with the rest.
 from jinlin.core.scope import AREA_WIDE_ROLES as AREA_WIDE_ROLES
@@ -19,7 +19,7 @@ from jinlin.core.scope import active_assignments
 from jinlin.core.scope import area_code as area_code
 from jinlin.core.scope import covers as covers
 
-from .models import Case, CaseReporter
+from .models import Case, CaseReporter, ResolvedLevel
 
 # Roles whose members handle cases owned by their unit (接单, 办结, 退单).
 HANDLER_ROLES = {
@@ -78,3 +78,23 @@ def is_follower(user: User | None, case: Case) -> bool:
 
 def units_user_handles(user: User) -> list[OrgUnit]:
     return [a.org for a in active_assignments(user) if a.role in HANDLER_ROLES]
+
+
+def resolved_level_of(unit: OrgUnit) -> str:
+    """小事不出小区、大事不出社区: the level of the unit that solved the case."""
+    if unit.kind in {
+        OrgKind.ESTATE,
+        OrgKind.BUILDING,
+        OrgKind.ENTRANCE,
+        OrgKind.PROPERTY_COMPANY,
+        OrgKind.OWNERS_COMMITTEE,
+    }:
+        return ResolvedLevel.ESTATE
+    if unit.kind in {OrgKind.GRID, OrgKind.COMMUNITY}:
+        return ResolvedLevel.COMMUNITY
+    place = unit if unit.is_place() else unit.parent
+    if place is not None and place.kind == OrgKind.STREET:
+        return ResolvedLevel.STREET
+    if place is not None and place.kind in {OrgKind.COMMUNITY, OrgKind.ESTATE}:
+        return ResolvedLevel.COMMUNITY if place.kind == OrgKind.COMMUNITY else ResolvedLevel.ESTATE
+    return ResolvedLevel.DISTRICT
