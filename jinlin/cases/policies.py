@@ -140,6 +140,7 @@ POLICIES = (
         bound=area,
         personal=follower,
         state=in_state("reopen"),
+        refusal=gettext_noop("You may not do this to this case."),
     ),
     # 中心催单 · 纪委督单.
     Policy(
@@ -179,10 +180,26 @@ POLICIES = (
         state=lambda case: machine.allowed("publish", case.status) and case.published_at is None,
         refusal=gettext_noop("Only community staff and dispatchers of this place may publish cases."),
     ),
-    Policy("case.comment", personal=sees, state=in_state("comment")),
+    Policy(
+        "case.comment",
+        personal=sees,
+        state=in_state("comment"),
+        refusal=gettext_noop("You may not do this to this case."),
+    ),
     # Photos: intake photos by whoever reported, result photos by the handling unit.
-    Policy("case.attach_intake", personal=photo_intake_personal, state=in_state("attach")),
-    Policy("case.attach_result", roles=HANDLERS, bound=owner, state=in_state("attach")),
+    Policy(
+        "case.attach_intake",
+        personal=photo_intake_personal,
+        state=in_state("attach"),
+        refusal=gettext_noop("You may not do this to this case."),
+    ),
+    Policy(
+        "case.attach_result",
+        roles=HANDLERS,
+        bound=owner,
+        state=in_state("attach"),
+        refusal=gettext_noop("You may not do this to this case."),
+    ),
     # PIPL: the exact address and phone, for those handling the case (audited by the service).
     Policy(
         "case.reveal_contact",
