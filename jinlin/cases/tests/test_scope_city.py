@@ -145,3 +145,16 @@ def test_org_units_per_role(city):
     assert "350102" in district and "350103" not in district and "3501" not in district
     assert units(make_user("13700000005", Role.DEPARTMENT_HANDLER, city.department)) == {"3501B01"}
     assert units(make_user("13700000001", Role.RESIDENT, city.tree.building_a)) == set()
+
+
+def test_the_dashboard_ranks_a_citys_districts(city, cases, client):
+    metrics_refresh()
+    client.force_login(make_user("13700000010", Role.DISPATCHER, city.centre))
+    page = client.get("/stats/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "清溪区" in html and "松岭区" in html
+    assert '<option value="district" selected>' in html  # a city-level user sees districts first
+    district = Client()
+    district.force_login(make_user("13700000004", Role.DISPATCHER, city.tree.centre))
+    assert "松岭区" not in district.get("/stats/", {"group_by": "district"}).content.decode()
