@@ -84,8 +84,10 @@ class CaseOut(Schema):
     channel: str
     owner: OwnerOut
     due_at: datetime
+    supervision_due_at: datetime | None
     urge_at: datetime | None
     overdue: bool
+    overdue_by_seconds: int
     overdue_count: int
     tier_raised: int
     place: str
@@ -296,8 +298,10 @@ def _case_out(case: Case, viewer: User) -> dict:
             "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
         },
         "due_at": case.due_at,
+        "supervision_due_at": case.supervision_due_at,
         "urge_at": case.urge_at,
         "overdue": selectors.is_overdue(case),
+        "overdue_by_seconds": int(selectors.overdue_by(case).total_seconds()),
         "overdue_count": case.overdue_count,
         "tier_raised": case.tier_raised,
         "place": case.place_label,

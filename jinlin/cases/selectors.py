@@ -6,7 +6,7 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -406,7 +406,16 @@ def _prefixes(code: str) -> list[str]:
     return [code[:i] for i in range(1, len(code) + 1)]
 
 
-def is_overdue(case: Case, now=None) -> bool:
+def overdue_by(case: Case, now: datetime | None = None) -> timedelta:
+    """How late a case is against its 办理时限 (due_at, never moved by running over); zero when it
+    is within it or its clock is not running (resolved, closed)."""
+    if case.status not in ACTIVE:
+        return timedelta(0)
+    return max(timedelta(0), (now or timezone.now()) - case.due_at)
+
+
+def is_overdue(case: Case, now: datetime | None = None) -> bool:
+    # The sweeper's mark counts as well as the clock: it is what put the case before the supervisor.
     return case.status in ACTIVE and (case.overdue_since is not None or case.due_at <= (now or timezone.now()))
 
 
@@ -423,7 +432,7 @@ def sla_light(case: Case, now=None) -> str:
     if case.status not in ACTIVE:
         return ""
     now = now or timezone.now()
-    if case.overdue_since is not None or case.due_at <= now:
+    if is_overdue(case, now):
         return "red"
     if case.urge_at is not None and case.urge_at <= now:
         return "amber"

@@ -36,7 +36,14 @@ def _rate(*, actor, case, rating, comment, action, unit, at) -> Case:
 def _rework_fields(case: Case, at: datetime) -> dict:
     """返工: a new time limit from now, the same owner unit, the rating window closed."""
     due_at, urge_at = sla.deadlines(at, sla.limit_for(case.category_id, case.tier))
-    return {"due_at": due_at, "urge_at": urge_at, "resolved_at": None, "rating_deadline": None}
+    return {
+        "due_at": due_at,
+        "urge_at": urge_at,
+        "supervision_due_at": None,
+        "overdue_since": None,
+        "resolved_at": None,
+        "rating_deadline": None,
+    }
 
 
 @transaction.atomic

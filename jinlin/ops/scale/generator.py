@@ -632,9 +632,9 @@ class ScaleGenerator:
                 self._whistle(sim, claimed, resolve_at, handler, unit, dept_number, community)
             if rng.random() < 0.05:
                 sim.later(claimed + self._delay(6 * 3600), "comment", handler, unit, note=rng.choice(COMMENTS))
-            if sim.due_at < resolve_at and rng.random() < 0.4:
+            if sim.limit_now < resolve_at and rng.random() < 0.4:
                 supervisor = rng.choice(district.supervisor_ids)
-                sim.later(sim.due_at + self._delay(4 * 3600), "supervise", supervisor, district.discipline_id)
+                sim.later(sim.limit_now + self._delay(4 * 3600), "supervise", supervisor, district.discipline_id)
             if rng.random() < 0.03:
                 sim.later(claimed + self._delay(24 * 3600), "urge", dispatcher, centre)
 
