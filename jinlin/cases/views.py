@@ -286,7 +286,8 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
                 initial = {"unit": triage_unit}
             return forms.DispatchForm(*args, units=units, people=people, initial=initial)
         if action == "escalate":
-            return forms.EscalateForm(*args, units=selectors.escalation_units(case))
+            units = selectors.escalation_units(case)
+            return forms.EscalateForm(*args, units=units, groups=selectors.escalation_groups(case, list(units)))
         if action in {"reject", "return"}:
             return forms.ReasonForm(*args)
         if action == "resolve":
@@ -392,6 +393,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "followers_count": case.followers.count(),
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
+        "whistle_form": "escalate" in actions,
     }
 
 
