@@ -189,6 +189,14 @@ JINLIN_TRIAGE_AUTO_DISPATCH = env_bool("JINLIN_TRIAGE_AUTO_DISPATCH", True)
 # 等保 practice: lock an account for 15 minutes after 5 failed logins in a row.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
+# Login throttle (docs/security.md): per phone and address, the first LOGIN_FREE_FAILURES
+# failures cost nothing, then the wait doubles up to LOGIN_LOCK_MINUTES; an address with
+# LOGIN_ADDRESS_MAX_FAILURES failures on any phones waits LOGIN_LOCK_MINUTES.
+LOGIN_FREE_FAILURES = int(os.environ.get("JINLIN_LOGIN_FREE_FAILURES", "3"))
+LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("JINLIN_LOGIN_ADDRESS_MAX_FAILURES", "30"))
+# Rate limits (jinlin.core.ratelimit.DEFAULT_LIMITS): {"intake": {"user": (20, 600)}, …}.
+RATE_LIMITS: dict = {}
+RATE_LIMITS_ENABLED = env_bool("JINLIN_RATE_LIMITS", True)
 API_TOKEN_HOURS = int(os.environ.get("JINLIN_API_TOKEN_HOURS", "12"))
 
 LOGGING = {

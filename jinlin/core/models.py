@@ -299,6 +299,24 @@ class ApiToken(models.Model):
         return f"{self.user.name} → {self.expires_at:%Y-%m-%d %H:%M}"
 
 
+class RateCounter(models.Model):
+    """One atomic counter of a rate limit or a login throttle (jinlin.core.ratelimit): hits in
+    the current window, and a block that a throttle may set. Shared by every worker process
+    through the database, so no Redis is needed; rows of past windows are pruned."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.FloatField(default=0.0)
+    count = models.PositiveIntegerField(default=0)
+    blocked_until = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
+
+
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The audit log is append-only.")

@@ -64,9 +64,12 @@ def login_view(request):
             response = redirect(next_url or "core:home")
             _carry_preferences(request, user, response)
             return response
-        # 423 Locked as on /api/auth/token; every other refusal is a plain bad request.
-        status = 423 if form.is_locked else 400
-    return render(request, "core/login.html", {"form": form, "next": next_url}, status=status)
+        # 429 with Retry-After as on /api/auth/token; every other refusal is a plain bad request.
+        status = 429 if form.is_throttled else 423 if form.locked_until else 400
+    response = render(request, "core/login.html", {"form": form, "next": next_url}, status=status)
+    if form.is_bound and form.is_throttled:
+        response["Retry-After"] = str(form.retry_after)
+    return response
 
 
 def _carry_preferences(request, user, response) -> None:
