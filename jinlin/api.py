@@ -18,6 +18,9 @@ class BearerToken(HttpBearer):
         if user is not None:
             # Services and selectors take request.user, the same as pages do.
             request.user = user
+            request.auth_token_key = token
+            if user.must_change_password and request.path != "/api/auth/password":
+                raise PermissionDenied(_("Change your password first: POST /api/auth/password."))
         return user
 
 

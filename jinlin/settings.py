@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jinlin.core.accounts.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -116,7 +117,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jinlin.core.accounts.StaffPasswordValidator"},
 ]
+# Staff (every role but resident/volunteer): password length, idle session timeout (等保).
+STAFF_PASSWORD_MIN_LENGTH = int(os.environ.get("JINLIN_STAFF_PASSWORD_MIN_LENGTH", "12"))
+STAFF_IDLE_MINUTES = int(os.environ.get("JINLIN_STAFF_IDLE_MINUTES", "30"))
+# The demo (public demo key): the demo password is allowed only here.
+JINLIN_DEMO_MODE = env_bool("JINLIN_DEMO_MODE", SECRET_KEY == DEMO_SECRET_KEY)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "中文"), ("en", "English")]

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
-from . import ratelimit, selectors, services
+from . import accounts, ratelimit, selectors, services
 
 router = Router(tags=["accounts"])
 
@@ -66,6 +66,26 @@ def _too_many(request, detail: str, retry_after: int | None) -> HttpResponse:
     response = api.create_response(request, {"detail": detail}, status=429)
     response["Retry-After"] = str(retry_after or 1)
     return response
+
+
+class PasswordIn(Schema):
+    old_password: str
+    new_password: str
+
+
+@router.post("/auth/logout", response={204: None, 401: ErrorOut})
+def token_revoke(request):
+    """Revoke the bearer token this request was made with; it is refused from now on."""
+    accounts.api_token_revoke(user=request.user, key=request.auth_token_key)
+    return Status(204, None)
+
+
+@router.post("/auth/password", response={204: None, 401: ErrorOut, 422: ErrorOut})
+def password_change(request, payload: PasswordIn):
+    """Change the caller's password. Every bearer token of the account is revoked, this one too:
+    ask for a new token with the new password."""
+    accounts.password_change(user=request.user, old_password=payload.old_password, new_password=payload.new_password)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)

@@ -53,6 +53,21 @@ class LoginForm(forms.Form):
         return self.retry_after is not None
 
 
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
 class PhoneAdminAuthenticationForm(AdminAuthenticationForm):
     """The admin site's login form, with the phone in Django's `username` field.
 

@@ -228,6 +228,8 @@ class User(AbstractBaseUser):
     is_superuser = models.BooleanField(_("superuser"), default=False)
     failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Set when an administrator resets the password: the next login must choose a new one.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     large_text = models.BooleanField(_("large text, high contrast (适老化)"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
