@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
@@ -22,6 +22,9 @@ from .models import Case, CasePhoto, Channel, Rating
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deep pages by number cost an OFFSET; past this, page by cursor (`after`). Also keeps the
+# OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE_NUMBER = 100_000
 
 
 # ---------------------------------------------------------------- schemas
@@ -489,7 +492,7 @@ def case_list(
     category: str | None = None,
     overdue: bool | None = None,
     q: str | None = None,
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
