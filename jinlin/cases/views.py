@@ -282,7 +282,10 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
         if action == "merge":
             return forms.MergeForm(*args)
         if action == "comment":
-            return forms.CommentForm(*args)
+            form = forms.CommentForm(*args)
+            if not selectors.is_staff_viewer(user, case):
+                del form.fields["reply"]  # only staff notes can be internal
+            return form
         if action in {"reopen", "urge", "supervise", "publish"}:
             return forms.NoteForm(*args)
         return None  # claim, report_in: a button is enough
@@ -325,7 +328,7 @@ def _run(action, user, case, form):
     if action == "report_in":
         return s.case_report_in(actor=user, case=case)
     if action == "comment":
-        return s.case_comment(actor=user, case=case, note=data["note"])
+        return s.case_comment(actor=user, case=case, note=data["note"], reply=data.get("reply", False))
     service = {
         "reopen": s.case_reopen,
         "urge": s.case_urge,
@@ -368,7 +371,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "triage": _triage_context(case, user, actions) if staff else None,
         "already_handled": _already_handled(case, user) if follower and not staff else [],
         "case": _with_lights([case])[0],
-        "steps": [_step(e, user) for e in selectors.case_timeline(case)],
+        "steps": [_step(e, user) for e in selectors.case_timeline_for(case, user)],
         "photos": list(case.photos.all()),
         "action_forms": [(a, action_label(a), f) for a, f in action_forms.items()],
         "suggestions": suggestions,
