@@ -93,25 +93,29 @@ def code_request(*, phone: str, purpose: str, ip: str | None = None, now: dateti
             sms_send(phone, text % {"code": code, "m": minutes}, kind=f"auth.{purpose}")
 
 
-def _code_check(phone: str, purpose: str, code: str, now: datetime) -> str:
-    """The phone's digest if `code` is its latest live code for `purpose`; else 422. Each wrong
-    code uses up one of the 5 tries; a right code is used once."""
+def _wrong_code() -> ValidationError:
+    return ValidationError({"code": _("The code is wrong or has expired. Ask for a new one.")})
+
+
+def _code_check(phone: str, purpose: str, code: str, now: datetime) -> None:
+    """Pass if `code` is the phone's latest live code for `purpose`, else 422. Each wrong code uses
+    up one of the 5 tries (committed even though the request fails); a right code is used once."""
     digest = User.digest_phone(phone)
-    wrong = ValidationError({"code": _("The code is wrong or has expired. Ask for a new one.")})
-    latest = (
-        SmsCode.objects.select_for_update()
-        .filter(phone_digest=digest, purpose=purpose, used_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    if latest is None or latest.expires_at <= now or latest.tries >= conf.CODE_MAX_TRIES:
-        raise wrong
-    if not hmac.compare_digest(latest.code_digest, _code_digest(digest, (code or "").strip())):
-        SmsCode.objects.filter(pk=latest.pk).update(tries=latest.tries + 1)
-        raise wrong
-    latest.used_at = now
-    latest.save(update_fields=["used_at"])
-    return digest
+    with transaction.atomic():
+        latest = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_digest=digest, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        ok = latest is not None and latest.expires_at > now and latest.tries < conf.CODE_MAX_TRIES
+        if ok and hmac.compare_digest(latest.code_digest, _code_digest(digest, (code or "").strip())):
+            latest.used_at = now
+            latest.save(update_fields=["used_at"])
+            return
+        if ok:
+            SmsCode.objects.filter(pk=latest.pk).update(tries=latest.tries + 1)
+    raise _wrong_code()
 
 
 def register(
@@ -133,9 +137,11 @@ def register(
         errors["password"] = exc.messages
     if home is not None and home.kind not in (OrgKind.ESTATE, OrgKind.BUILDING, OrgKind.ENTRANCE):
         errors["home"] = [_("Pick an estate, a building or an entrance.")]
-    # Checked apart from the other fields so a wrong code still uses up a try.
-    with transaction.atomic():
-        _code_check(phone, CodePurpose.REGISTER, code, now)
+    if errors:
+        raise ValidationError(errors)
+    # Checked after the other fields (a typo in the password does not use the code up) and
+    # in its own transaction, so a wrong code uses up a try.
+    _code_check(phone, CodePurpose.REGISTER, code, now)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -157,15 +163,14 @@ def register(
 def password_reset(*, phone: str, code: str, password: str, now=None) -> User:
     now = now or timezone.now()
     phone = normalize_mobile(phone)
-    with transaction.atomic():
-        _code_check(phone, CodePurpose.RESET, code, now)
     user = User.objects.filter(phone_digest=User.digest_phone(phone), is_active=True).first()
-    if user is None:
-        raise ValidationError({"code": _("The code is wrong or has expired. Ask for a new one.")})
     try:
         validate_password(password or "", user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
+    _code_check(phone, CodePurpose.RESET, code, now)
+    if user is None:
+        raise _wrong_code()
     with transaction.atomic():
         user.set_password(password)
         user.failed_logins = 0
