@@ -538,3 +538,30 @@ def public(request):
     for case in page.object_list:
         case.public_steps = [{"label": action_label(e.action), "at": e.at} for e in steps[case.pk]]
     return render(request, "cases/public.html", {"page": page, "form": form, "category": category})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def follow(request, pk: int):
+    """我也关注: a card of a case the person can follow (theirs, in their grid, or on the public
+    board) with the follow / unfollow button. Shows only what the public board shows."""
+    from .models import Case, CaseFollow
+
+    case = Case.objects.select_related("category").filter(pk=pk).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("follow") == "1":
+            services.case_follow(actor=request.user, case=case)
+            messages.success(request, _("You follow this case and will be told its outcome."))
+        else:
+            services.case_unfollow(actor=request.user, case=case)
+            messages.success(request, _("You no longer follow this case."))
+        return redirect("cases:follow", pk=pk)
+    context = {
+        "case": case,
+        "title": case.title,
+        "following": CaseFollow.objects.filter(case=case, user=request.user).exists(),
+        "followers": case.follows.count(),
+    }
+    return render(request, "cases/follow.html", context)

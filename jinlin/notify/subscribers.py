@@ -9,7 +9,7 @@ only write a few rows (notify's outbox); nothing is sent inside the request.
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from .services import notify
 
 logger = logging.getLogger(__name__)
 
+REPLAY_AGE = timedelta(hours=1)
 OUTCOMES = {"accepted", "rejected", "dispatched", "resolved", "closed", "published"}
 TO_OWNER = {"dispatched", "transferred", "returned"}
 TO_OVERSIGHT = {"urged", "overdue", "supervised"}
@@ -119,6 +120,8 @@ def on_case_event(event: Event) -> None:
         return
     actor_id = event.get("actor_id")
     entry = TimelineEntry.objects.filter(pk=event.get("entry_id")).first() if event.get("entry_id") else None
+    if entry is not None and event.at - entry.at > REPLAY_AGE:
+        return  # a replay of the past (an import, the demo's history) tells no one
 
     if name == "submitted":
         # A live case the platform did not dispatch itself waits in the dispatchers' queue.

@@ -55,14 +55,23 @@ def test_a_grid_worker_broadcasts_to_a_building_in_their_grid_and_sees_the_count
 
 
 def test_a_broadcast_out_of_scope_is_403(org, people):
-    response = post(client_for(people.worker2), "/api/broadcasts", {"unit_id": org.building.pk, "title": "t", "body": "b"})
+    response = post(
+        client_for(people.worker2), "/api/broadcasts", {"unit_id": org.building.pk, "title": "t", "body": "b"}
+    )
     assert response.status_code == 403
-    assert post(client_for(people.resident), "/api/broadcasts", {"unit_id": org.building.pk, "title": "t", "body": "b"}).status_code == 403
+    assert (
+        post(
+            client_for(people.resident), "/api/broadcasts", {"unit_id": org.building.pk, "title": "t", "body": "b"}
+        ).status_code
+        == 403
+    )
     assert not Broadcast.objects.exists()
 
 
 def test_broadcasts_are_not_held_by_quiet_hours(org, people, receiver_free_now):
-    services.unit_channel_add(actor=None, unit=org.building, url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x")
+    services.unit_channel_add(
+        actor=None, unit=org.building, url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"
+    )
     services.broadcast_send(actor=people.worker1, unit=org.building, title="t", body="b")
     assert not Delivery.objects.filter(held_for_quiet_hours=True).exists()
 
