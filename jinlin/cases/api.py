@@ -84,8 +84,10 @@ class CaseOut(Schema):
     channel: str
     owner: OwnerOut
     due_at: datetime
+    supervision_due_at: datetime | None
     urge_at: datetime | None
     overdue: bool
+    overdue_by_seconds: int
     overdue_count: int
     tier_raised: int
     place: str
@@ -298,8 +300,10 @@ def _case_out(case: Case, viewer: User) -> dict:
             "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
         },
         "due_at": case.due_at,
+        "supervision_due_at": case.supervision_due_at,
         "urge_at": case.urge_at,
         "overdue": selectors.is_overdue(case),
+        "overdue_by_seconds": int(selectors.overdue_by(case).total_seconds()),
         "overdue_count": case.overdue_count,
         "tier_raised": case.tier_raised,
         "place": case.place_label,
@@ -486,11 +490,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -512,7 +519,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )

@@ -5,6 +5,7 @@ viewer's scope is 404, an action the case's state does not allow is 409."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -78,7 +79,20 @@ def _with_lights(cases):
     for case in cases:
         case.light = selectors.sla_light(case, now)
         case.light_label = _sla_label(case.light)
+        case.late_label = late_words(selectors.overdue_by(case, now))
     return cases
+
+
+def late_words(late: timedelta) -> str:
+    """ "超期 2 天 3 小时": how late a case is, to the hour (to the minute in its first hour)."""
+    if late <= timedelta(0):
+        return ""
+    days, hours, minutes = late.days, late.seconds // 3600, late.seconds % 3600 // 60
+    if days:
+        return _("Overdue by %(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("Overdue by %(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("Overdue by %(minutes)d min") % {"minutes": max(1, minutes)}
 
 
 def _sla_label(light: str) -> str:
@@ -378,7 +392,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "reporter": selectors.reporter_view(case, user) if not follower else None,
         "address": case.address if follower else selectors.mask_address(case.address),
         "escalations": escalations if escalations is not None else list(case.escalations.select_related("unit")),
-        "followers_count": case.followers.count(),
+        "followers_count": case.followers.count() + case.follows.count(),
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
     }

@@ -64,8 +64,15 @@ def owners(case: Case) -> list[User]:
     return unit_handlers([case.owner_unit_id]) if case.owner_unit_id else []
 
 
-def _link(case: Case) -> str:
-    return reverse("cases:detail", args=[case.pk])
+def _link(case: Case):
+    """The case page for those who may read it; the follow card (public fields and the outcome)
+    for someone who only follows it (我也关注)."""
+    readers = {case.reporter_id, case.submitted_by_id}
+    readers |= set(CaseReporter.objects.filter(case=case).values_list("user_id", flat=True))
+    followers_only = set(CaseFollow.objects.filter(case=case).values_list("user_id", flat=True)) - readers
+    detail = reverse("cases:detail", args=[case.pk])
+    card = reverse("cases:follow", args=[case.pk])
+    return lambda user: card if user.pk in followers_only else detail
 
 
 def _unit_name(unit_id) -> str:

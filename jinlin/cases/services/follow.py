@@ -1,9 +1,8 @@
 """我也关注: a resident who sees the same problem follows a case rather than filing it again."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
+from jinlin.core import policy
 from jinlin.core.audit import audit_record
 from jinlin.core.models import OrgUnit, Role, User
 from jinlin.core.scope import active_assignments
@@ -36,8 +35,7 @@ def can_follow(user: User | None, case: Case) -> bool:
 
 
 def case_follow(*, actor: User, case: Case) -> CaseFollow:
-    if not can_follow(actor, case):
-        raise PermissionDenied(_("You can follow only cases you can see: in your grid or on the public board."))
+    policy.require(actor, "case.follow", case)
     existing = CaseFollow.objects.filter(case=case, user=actor).first()
     if existing is not None:
         return existing
@@ -51,6 +49,7 @@ def case_follow(*, actor: User, case: Case) -> CaseFollow:
 
 
 def case_unfollow(*, actor: User, case: Case) -> bool:
+    policy.require(actor, "case.unfollow", case)
     with transaction.atomic():
         deleted, _rows = CaseFollow.objects.filter(case=case, user=actor).delete()
         if deleted:

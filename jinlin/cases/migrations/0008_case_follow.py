@@ -17,7 +17,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_public_board_created_indexes'),
+        ('cases', '0007_supervision_due_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
