@@ -238,6 +238,8 @@ class NoteIn(Schema):
 
 class CommentIn(Schema):
     note: str
+    # A staff comment is internal unless it is a reply to the reporter (issue 13 §8).
+    reply: bool = False
 
 
 class EscalateIn(Schema):
@@ -355,7 +357,7 @@ def _detail(case_id: int, viewer: User) -> dict:
     case = _visible(viewer, case_id)
     out = _case_out(case, viewer)
     out["suggestions"] = _suggestions_out(case, viewer)
-    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     escalations = list(case.escalations.select_related("unit"))
     out["escalations"] = [
         {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at} for t in escalations
@@ -469,7 +471,7 @@ def _intake_detail(case: Case, viewer: User) -> dict:
 
 
 def _new_case_out(case: Case, viewer: User) -> dict:
-    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     return _new_case_rest(_case_out(case, viewer), case, viewer, timeline)
 
 
@@ -638,7 +640,36 @@ def case_report_in(request, case_id: int):
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
 def case_comment(request, case_id: int, payload: CommentIn):
-    return _act(request, case_id, services.case_comment, note=payload.note)
+    return _act(request, case_id, services.case_comment, note=payload.note, reply=payload.reply)
+
+
+class FollowOut(Schema):
+    following: bool
+    followers: int
+
+
+def _followable(request, case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    return case
+
+
+@router.post("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_follow(request, case_id: int):
+    """我也关注: follow a case you can see (yours, in your grid, or on the public board)."""
+    case = _followable(request, case_id)
+    services.case_follow(actor=request.user, case=case)
+    return {"following": True, "followers": case.follows.count()}
+
+
+@router.delete("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_unfollow(request, case_id: int):
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    services.case_unfollow(actor=request.user, case=case)
+    return {"following": False, "followers": case.follows.count()}
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)

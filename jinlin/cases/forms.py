@@ -91,6 +91,7 @@ class NoteForm(forms.Form):
 
 class CommentForm(forms.Form):
     note = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reply = forms.BooleanField(label=_("Reply to the reporter (otherwise an internal note for staff)"), required=False)
 
 
 class ResolveForm(forms.Form):

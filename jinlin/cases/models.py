@@ -461,3 +461,21 @@ class CasePhoto(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.pk}"
+
+
+class CaseFollow(models.Model):
+    """我也关注: a resident who sees the same problem follows the case instead of filing it again;
+    they are told its outcome, and followers count as a repeat-complaint signal."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower (我也关注)")
+        verbose_name_plural = _("followers (我也关注)")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_follow_once")]
+        indexes = [models.Index(fields=["user", "case"], name="case_follow_user")]
+
+    def __str__(self):
+        return f"{self.case_id} ← {self.user_id}"

@@ -320,6 +320,33 @@ def case_timeline(case: Case) -> QuerySet[TimelineEntry]:
     return case.timeline.select_related("actor", "actor_unit", "owner_unit").order_by("at", "pk")
 
 
+# Notes that stay among staff (issue 13 §8): supervision, urges, whistles and 报到 show to the
+# reporter as steps without their note; a staff comment shows only when marked as a reply.
+INTERNAL_NOTE_ACTIONS = frozenset({"supervise", "urge", "escalate", "report_in"})
+
+
+def is_internal(entry: TimelineEntry) -> bool:
+    """A staff comment not marked as a reply to the reporter. Comments written before replies
+    existed carry no mark, so they stay internal."""
+    return entry.action == "comment" and entry.actor_unit_id is not None and not (entry.data or {}).get("reply")
+
+
+def case_timeline_for(case: Case, viewer: User | None) -> list[TimelineEntry]:
+    """The timeline as `viewer` may read it: all of it for staff of the case, otherwise without
+    internal comments and with internal notes blanked."""
+    entries = list(case_timeline(case))
+    if viewer is not None and is_staff_viewer(viewer, case):
+        return entries
+    shown = []
+    for entry in entries:
+        if is_internal(entry):
+            continue
+        if entry.action in INTERNAL_NOTE_ACTIONS:
+            entry.note = ""
+        shown.append(entry)
+    return shown
+
+
 def public_cases() -> QuerySet[Case]:
     """Closed cases published on the disclosure board (晒单). Show only public fields of these."""
     return (

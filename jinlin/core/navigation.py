@@ -49,6 +49,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("Messages and notices"), "notify:inbox"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -68,6 +69,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("File a patrol report"), "cases:patrol"),
             Capability(_("Household visits"), "people:visits"),
             Capability(_("Map of my grid"), "cases:map"),
+            Capability(_("Send a notice to my grid (通知公告)"), "notify:broadcast"),
+            Capability(_("Confirm residents' homes"), "notify:homes"),
         ),
     ),
     Role.COMMUNITY_STAFF: RoleGuide(
@@ -78,6 +81,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -163,6 +167,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Role assignments"), "admin:core_roleassignment_changelist", admin_site=True),
             Capability(_("Audit log"), "core:audit"),
             Capability(_("Admin site"), "admin:index", admin_site=True),
+            Capability(_("Message deliveries"), "notify:deliveries"),
         ),
     ),
 }

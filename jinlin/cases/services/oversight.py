@@ -33,14 +33,18 @@ def case_supervise(*, actor, case, note: str = "", at=None) -> Case:
 
 
 @transaction.atomic
-def case_comment(*, actor, case, note: str, at=None) -> Case:
+def case_comment(*, actor, case, note: str, reply: bool = False, at=None) -> Case:
+    """A note on the case. A staff note is internal (staff only) unless `reply` says it answers
+    the reporter; a resident's own note is shown to them. Reporter and public views filter by it
+    (selectors.case_timeline_for)."""
     at = _now(at)
     case = _lock(case)
     _granted(actor, "comment", case)
     note = _text(note, "note", required=True, max_length=2000)
     grant = next((a for a in active_assignments(actor) if a.role not in {Role.RESIDENT, Role.VOLUNTEER}), None)
     unit = grant.org if grant and not rules.is_follower(actor, case) else None
-    return _write(case, action="comment", actor=actor, unit=unit, at=at, note=note)
+    data = {"reply": True} if reply and unit is not None else {}
+    return _write(case, action="comment", actor=actor, unit=unit, at=at, note=note, data=data)
 
 
 @transaction.atomic
