@@ -49,6 +49,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("My neighbourhood centre (邻里中心)"), "centre:index"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -78,6 +79,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
+            Capability(_("代办 queue (红色代办)"), "centre:errands"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -152,6 +155,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Time-bank requests"), "volunteers:orders"),
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("My service hours"), "volunteers:ledger"),
+            Capability(_("代办 errands for neighbours (红色代办)"), "centre:errands"),
         ),
     ),
     Role.PLATFORM_ADMIN: RoleGuide(
