@@ -8,9 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jinlin.centre import errands, services
-from jinlin.centre.models import Activity, Booking, ErrandAgent, MealMenu, Service
-
-from .conftest import tomorrow_at
+from jinlin.centre.models import Activity, ErrandAgent, MealMenu, Service
 
 pytestmark = pytest.mark.django_db
 
