@@ -7,6 +7,8 @@ centre and every station under it. Residents act personally on what is theirs.
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from jinlin.core.models import Role, RoleAssignment, User
 from jinlin.core.policy import Policy, register
 from jinlin.core.scope import covers
@@ -59,14 +61,14 @@ def _activity_open(activity: Activity) -> bool:
 
 
 register(
-    Policy("centre.manage", STAFF_ROLES, in_scope, refusal="Only the centre's staff may manage it."),
+    Policy("centre.manage", STAFF_ROLES, in_scope, refusal=gettext_noop("Only the centre's staff may manage it.")),
     Policy(
         "centre.room.book",
         STAFF_ROLES,
         lambda a, room: covers(a, room.centre.scope_code),
         personal=_anyone,
         state=lambda room: room.is_active and room.centre.is_active,
-        refusal="This room cannot be booked.",
+        refusal=gettext_noop("This room cannot be booked."),
     ),
     Policy(
         "centre.booking.cancel",
@@ -74,26 +76,26 @@ register(
         in_scope,
         personal=_own,
         state=lambda b: b.status in LIVE_BOOKING,
-        refusal="Only the person who booked, or the centre's staff, may cancel a live booking.",
+        refusal=gettext_noop("Only the person who booked, or the centre's staff, may cancel a live booking."),
     ),
     Policy(
         "centre.booking.decide",
         STAFF_ROLES,
         in_scope,
         state=lambda b: b.status == BookingStatus.PENDING,
-        refusal="Only the centre's staff may approve or reject a booking awaiting approval.",
+        refusal=gettext_noop("Only the centre's staff may approve or reject a booking awaiting approval."),
     ),
     Policy(
         "centre.activity.create",
         STAFF_ROLES,
         in_scope,
-        refusal="Only the centre's staff may add activities.",
+        refusal=gettext_noop("Only the centre's staff may add activities."),
     ),
     Policy(
         "centre.activity.register",
         personal=_anyone,
         state=_activity_open,
-        refusal="This activity is closed for registration.",
+        refusal=gettext_noop("This activity is closed for registration."),
     ),
     Policy(
         "centre.registration.cancel",
@@ -101,20 +103,20 @@ register(
         in_scope,
         personal=_own,
         state=lambda r: r.status != RegistrationStatus.CANCELLED,
-        refusal="Only the participant may cancel this registration.",
+        refusal=gettext_noop("Only the participant may cancel this registration."),
     ),
     Policy(
         "centre.activity.check_in",
         STAFF_ROLES,
         in_scope,
         state=lambda a: not a.is_cancelled,
-        refusal="Only the centre's staff check people in.",
+        refusal=gettext_noop("Only the centre's staff check people in."),
     ),
     Policy(
         "centre.errand.request",
         personal=_anyone,
         state=lambda item: item.is_active and (item.can_proxy or item.can_home_visit or item.is_home_care),
-        refusal="This item cannot be handled by proxy.",
+        refusal=gettext_noop("This item cannot be handled by proxy."),
     ),
     Policy(
         "centre.errand.accept",
@@ -122,7 +124,7 @@ register(
         in_scope,
         personal=_is_agent,
         state=lambda e: e.status == ErrandStatus.REQUESTED,
-        refusal="Only a 代办员 of this centre may take this errand.",
+        refusal=gettext_noop("Only a 代办员 of this centre may take this errand."),
     ),
     Policy(
         "centre.errand.start",
@@ -130,7 +132,7 @@ register(
         in_scope,
         personal=_own_agent,
         state=lambda e: e.status == ErrandStatus.ACCEPTED,
-        refusal="Only the errand's 代办员 may start it.",
+        refusal=gettext_noop("Only the errand's 代办员 may start it."),
     ),
     Policy(
         "centre.errand.finish",
@@ -138,7 +140,7 @@ register(
         in_scope,
         personal=_own_agent,
         state=lambda e: e.status in (ErrandStatus.ACCEPTED, ErrandStatus.IN_PROGRESS),
-        refusal="Only the errand's 代办员 may finish it.",
+        refusal=gettext_noop("Only the errand's 代办员 may finish it."),
     ),
     Policy(
         "centre.errand.return",
@@ -146,17 +148,19 @@ register(
         in_scope,
         personal=_own_agent,
         state=lambda e: e.status in (ErrandStatus.REQUESTED, ErrandStatus.ACCEPTED, ErrandStatus.IN_PROGRESS),
-        refusal="Only the errand's 代办员 or the centre's staff may return it.",
+        refusal=gettext_noop("Only the errand's 代办员 or the centre's staff may return it."),
     ),
-    Policy("centre.meal.order", personal=_anyone, refusal="Log in to order."),
+    Policy("centre.meal.order", personal=_anyone, refusal=gettext_noop("Log in to order.")),
     Policy(
         "centre.meal.cancel",
         STAFF_ROLES,
         in_scope,
         personal=_own,
         state=lambda o: o.status == "placed",
-        refusal="Only the person who ordered may cancel.",
+        refusal=gettext_noop("Only the person who ordered may cancel."),
     ),
-    Policy("centre.meal.serve", STAFF_ROLES, in_scope, refusal="Only the centre's staff mark meals served."),
-    Policy("centre.rate", personal=_user_of, refusal="You may rate only what you used yourself."),
+    Policy(
+        "centre.meal.serve", STAFF_ROLES, in_scope, refusal=gettext_noop("Only the centre's staff mark meals served.")
+    ),
+    Policy("centre.rate", personal=_user_of, refusal=gettext_noop("You may rate only what you used yourself.")),
 )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from jinlin.core.models import OrgUnit
 
@@ -34,11 +35,19 @@ from .models import (
 
 # The star grade: one star for any open centre, one more for each criterion met, at most five.
 STAR_CRITERIA = (
-    ("full_catalogue", "All six domains of 1+6 have a service (老有所养 … 事有所办)."),
-    ("three_tiers", "All three price tiers are offered (零收费公益, 零差价基础, 低收益特色)."),
-    ("lively", "At least 8 activities in the last 30 days, with at least 60% of those registered checking in."),
-    ("satisfied", "An average rating of at least 4.5 from at least 5 ratings in the last 90 days."),
-    ("on_time", "At least 90% of the 代办 finished in the last 90 days were done by their deadline."),
+    ("full_catalogue", gettext_noop("All six domains of 1+6 have a service (老有所养 … 事有所办).")),
+    ("three_tiers", gettext_noop("All three price tiers are offered (零收费公益, 零差价基础, 低收益特色).")),
+    (
+        "lively",
+        gettext_noop(
+            "At least 8 activities in the last 30 days, with at least 60 per cent of those registered checking in."
+        ),
+    ),
+    ("satisfied", gettext_noop("An average rating of at least 4.5 from at least 5 ratings in the last 90 days.")),
+    (
+        "on_time",
+        gettext_noop("At least 90 per cent of the 代办 finished in the last 90 days were done by their deadline."),
+    ),
 )
 
 

@@ -61,9 +61,10 @@ def centre_detail(request, pk: int):
     centre = get_object_or_404(Centre.objects.select_related("unit"), pk=pk, is_active=True)
     domain = request.GET.get("domain", "")
     catalogue = selectors.service_search(centre=centre, domain=domain if domain in Domain.values else "")
-    groups: dict[str, list] = {}
+    groups: dict[str, list] = {str(label): [] for _value, label in Domain.choices}
     for service in catalogue:
-        groups.setdefault(service.get_domain_display(), []).append(service)
+        groups[service.get_domain_display()].append(service)
+    groups = {label: rows for label, rows in groups.items() if rows}
     today = timezone.localdate()
     return render(
         request,
