@@ -21,8 +21,8 @@ class SearchForm(forms.Form):
 
 class BookingForm(forms.Form):
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
     purpose = forms.CharField(label=_("What for"), max_length=200)
 
     def clean(self):
@@ -37,8 +37,8 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=2000, initial=20)
     audience = forms.ChoiceField(label=_("Who may join"), choices=Audience.choices)
     room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
