@@ -87,7 +87,7 @@ def test_elders_only_activities_refuse_younger_people_and_ask_for_a_birth_year(s
         capacity=10,
         audience="elders",
     )
-    with pytest.raises(ValidationError, match="year of birth"):
+    with pytest.raises(ValidationError, match="出生年份"):
         services.activity_register(actor=station.resident, activity=activity)
     profile = MemberProfile.objects.create(user=station.resident, birth_year=date.today().year - 40)
     with pytest.raises(ValidationError, match="60"):
@@ -116,12 +116,12 @@ def test_meal_price_follows_subsidy_class_then_age_band_and_orders_close_at_the_
     assert errands.meal_order(actor=station.resident, menu=menu).pk == order.pk
     other, third = make_residents(station.district, 2)
     errands.meal_order(actor=other, menu=menu)
-    with pytest.raises(ValidationError, match="sold out"):
+    with pytest.raises(ValidationError, match="订满"):
         errands.meal_order(actor=third, menu=menu)
     menu.order_cutoff = timezone.now() - timedelta(minutes=1)
     menu.save()
     MealMenu.objects.filter(pk=menu.pk).update(portions=10)
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(ValidationError, match="截止"):
         errands.meal_order(actor=third, menu=MealMenu.objects.get(pk=menu.pk))
 
 
@@ -136,7 +136,7 @@ def test_a_rating_is_accepted_only_after_the_service_was_used_and_only_once(stat
         capacity=10,
     )
     registration = services.activity_register(actor=station.resident, activity=activity)
-    with pytest.raises(ValidationError, match="after you have used"):
+    with pytest.raises(ValidationError, match="使用服务之后"):
         errands.rating_create(actor=station.resident, target=registration, stars=5)
     services.activity_check_in(actor=station.staff, activity=activity, code=registration.code)
     registration.refresh_from_db()
@@ -144,7 +144,7 @@ def test_a_rating_is_accepted_only_after_the_service_was_used_and_only_once(stat
         errands.rating_create(actor=station.staff, target=registration, stars=1)
     rating = errands.rating_create(actor=station.resident, target=registration, stars=5, comment="医生很耐心")
     assert rating.centre == station.centre
-    with pytest.raises(ValidationError, match="already"):
+    with pytest.raises(ValidationError, match="已经评价"):
         errands.rating_create(actor=station.resident, target=registration, stars=4)
 
 
