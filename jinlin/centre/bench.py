@@ -28,7 +28,7 @@ def prepare(stderr=None) -> dict:
         seed_centre_demo(stdout=stderr)
     rooms = list(Room.objects.filter(is_active=True, requires_approval=False).values_list("pk", flat=True))
     activities = list(
-        Activity.objects.filter(is_cancelled=False, start__gt=timezone.now() + timedelta(hours=2))
+        Activity.objects.filter(is_cancelled=False, audience="all", start__gt=timezone.now() + timedelta(hours=2))
         .order_by("start")
         .values_list("pk", flat=True)[:2000]
     )
