@@ -7,7 +7,6 @@ Places are found by kind, never by code, so the same seed serves one district or
 several. Skips itself when centres exist already.
 """
 
-import logging
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -47,7 +46,6 @@ from .models import (
     SubsidyClass,
 )
 
-logger = logging.getLogger(__name__)
 SEED = 1414
 
 # (name, domain, tier, price, per, provider index, place, hours); provider index into PROVIDERS.
@@ -197,17 +195,7 @@ def seed_centre_demo(stdout=None) -> dict:
         )
         % counts,
     )
-    _schedule_sweep()
     return counts
-
-
-def _schedule_sweep() -> None:
-    try:
-        from .tasks import schedule_centre_sweep
-
-        schedule_centre_sweep()
-    except Exception:  # the task backend may be the immediate one in tests
-        logger.warning("The centre sweep could not be scheduled; run `jinlin centre_sweep --schedule`.", exc_info=True)
 
 
 def _gov_items() -> list[GovItem]:

@@ -7,6 +7,7 @@ app_name = "centre"
 urlpatterns = [
     path("", views.index, name="index"),
     path("mine/", views.mine, name="mine"),
+    path("rate/<slug:kind>/<int:pk>/", views.rate, name="rate"),
     path("<int:pk>/", views.centre_detail, name="detail"),
     path("<int:pk>/meals/", views.meals, name="meals"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),

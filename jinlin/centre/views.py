@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Avg, Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from jinlin.core import policy
 
 from . import errands, forms, selectors, services, stats
-from .models import Activity, Centre, Domain, GovItem, MealMenu, MealOrder, Room
+from .models import (
+    Activity,
+    Booking,
+    Centre,
+    Domain,
+    Errand,
+    GovItem,
+    MealMenu,
+    MealOrder,
+    Provider,
+    Rating,
+    Registration,
+    Room,
+)
 
 PAGE_SIZE = 20
 
@@ -78,6 +93,9 @@ def centre_detail(request, pk: int):
             "rooms": selectors.rooms_of(centre),
             "menus": MealMenu.objects.filter(centre=centre, date__gte=today, date__lte=today + timedelta(days=2)),
             "grade": stats.star_grade(centre),
+            "providers": Provider.objects.filter(centre=centre, is_active=True).annotate(
+                n_ratings=Count("ratings"), avg_stars=Avg("ratings__stars")
+            ),
             "can_manage": policy.allows(request.user, "centre.manage", centre),
         },
     )
@@ -193,22 +211,29 @@ def booking_cancel(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The booking is cancelled."))
-    return redirect(request.POST.get("next") or "centre:mine")
+    return redirect("centre:mine")
 
 
 @require_safe
 @login_required
 def mine(request):
     registrations = list(selectors.my_registrations(request.user))
+    rated = set(Rating.objects.filter(user=request.user).values_list("registration_id", "errand_id", "meal_order_id"))
+    rated_ids = {("registration", a) for a, _e, _m in rated} | {("errand", e) for _a, e, _m in rated}
+    rated_ids |= {("meal", m) for _a, _e, m in rated}
     for r in registrations:
-        r.qr = qr_data_uri(r.code) if r.status == "registered" else None
+        r.qr = qr_data_uri(r.code) if r.status == "registered" and not r.checked_in_at else None
+        r.can_rate = r.checked_in_at is not None and ("registration", r.pk) not in rated_ids
+    errand_rows = list(selectors.my_errands(request.user)[:20])
+    for e in errand_rows:
+        e.can_rate = e.status == "done" and ("errand", e.pk) not in rated_ids
     return render(
         request,
         "centre/mine.html",
         {
             "registrations": registrations,
             "bookings": selectors.my_bookings(request.user),
-            "errands": selectors.my_errands(request.user)[:20],
+            "errands": errand_rows,
             "orders": MealOrder.objects.filter(
                 user=request.user, menu__date__gte=timezone.localdate() - timedelta(days=7)
             )
@@ -216,6 +241,31 @@ def mine(request):
             .order_by("-menu__date"),
         },
     )
+
+
+RATEABLE = {"registration": Registration, "errand": Errand, "meal": MealOrder, "booking": Booking}
+
+
+@require_POST
+@login_required
+def rate(request, kind: str, pk: int):
+    """A resident rates something they used (an activity attended, an errand done, a meal served)."""
+    model = RATEABLE.get(kind)
+    if model is None:
+        raise Http404
+    target = get_object_or_404(model, pk=pk)
+    try:
+        errands.rating_create(
+            actor=request.user,
+            target=target,
+            stars=int(request.POST.get("stars") or 0),
+            comment=request.POST.get("comment", ""),
+        )
+    except (ValidationError, PermissionDenied, ValueError) as exc:
+        messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("centre:mine")
 
 
 @require_safe

@@ -138,3 +138,18 @@ def test_the_dashboard_shows_the_centre_panel(station, busy):
     page = client_for(station.staff).get("/stats/")
     assert page.status_code == 200
     assert "data-centre-panel" in page.content.decode()
+
+
+def test_a_resident_rates_a_class_only_after_attending_it(station, busy):
+    from jinlin.centre.models import Rating
+
+    activity, _errand = busy
+    registration = services.activity_register(actor=station.resident, activity=activity)
+    client = client_for(station.resident)
+    client.post(f"/centre/rate/registration/{registration.pk}/", {"stars": "5"})
+    assert not Rating.objects.exists()
+    services.activity_check_in(actor=station.staff, activity=activity, code=registration.code)
+    assert 'data-rate="registration-' in client.get("/centre/mine/").content.decode()
+    client.post(f"/centre/rate/registration/{registration.pk}/", {"stars": "4", "comment": "好"})
+    assert Rating.objects.get().stars == 4
+    assert 'data-rate="registration-' not in client.get("/centre/mine/").content.decode()
