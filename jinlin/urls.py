@@ -13,6 +13,7 @@ urlpatterns = [
     path("stats/", include("jinlin.stats.urls")),
     path("cases/", include("jinlin.cases.urls")),
     path("notify/", include("jinlin.notify.urls")),
+    path("centre/", include("jinlin.centre.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

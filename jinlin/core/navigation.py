@@ -50,6 +50,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
             Capability(_("Messages and notices"), "notify:inbox"),
+            Capability(_("My neighbourhood centre (邻里中心)"), "centre:index"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -82,6 +83,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
             Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
+            Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
+            Capability(_("代办 queue (红色代办)"), "centre:errands"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -156,6 +159,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Time-bank requests"), "volunteers:orders"),
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("My service hours"), "volunteers:ledger"),
+            Capability(_("代办 errands for neighbours (红色代办)"), "centre:errands"),
         ),
     ),
     Role.PLATFORM_ADMIN: RoleGuide(
