@@ -11,6 +11,7 @@ from jinlin.cases.demo import seed_cases_demo
 from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
 from jinlin.open311.services import seed_open311_demo
+from jinlin.people.demo import seed_people_demo
 from jinlin.stats.services import metrics_refresh
 
 
@@ -25,6 +26,7 @@ def seed_demo_all(stdout=None) -> None:
     if AuditEntry.objects.filter(action="seed.demo").exists():
         seed_cases_demo(stdout=stdout)
         seed_open311_demo()
+        seed_people_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()
