@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from stdnum.cn import ric
 
 from jinlin.core.audit import audit_record
 from jinlin.core.demo_accounts import DEMO_PASSWORD
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 
+from .idcard import make_id_number
 from .models import (
     RESTRICTED_TAGS,
     CarerKind,
@@ -54,9 +54,7 @@ class _Ids:
 
     def make(self, birth: date, male: bool) -> str:
         while True:
-            seq = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
-            body = f"{self.area}{birth:%Y%m%d}{seq:03d}"
-            number = body + ric.calc_check_digit(body)
+            number = make_id_number(self.area, birth, self.rng.randrange(0, 500) * 2 + (1 if male else 0))
             if number not in self.used:
                 self.used.add(number)
                 return number

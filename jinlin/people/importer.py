@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
@@ -27,6 +25,8 @@ from jinlin.core.masking import mask_id_number
 from jinlin.core.models import OrgKind, OrgUnit, User
 from jinlin.core.phones import normalize_mobile
 
+from .idcard import ValidationError as IdNumberError
+from .idcard import check_id_number
 from .models import (
     ALL_TAGS,
     RESTRICTED_TAGS,
@@ -279,10 +279,8 @@ def validate(actor: User, rows: list[tuple[int, dict[str, str]]]) -> Plan:
         birth, sex = None, ""
         if id_number:
             try:
-                ric.validate(id_number)
-                birth = ric.get_birth_date(id_number)
-                sex = "M" if int(id_number[16]) % 2 else "F"
-            except (StdnumError, ValueError):
+                id_number, birth, sex = check_id_number(id_number)
+            except (IdNumberError, ValueError):
                 errors.append(
                     err(
                         number,
