@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.households, name="households"),
+    path("<int:pk>/", views.household, name="household"),
+    path("<int:pk>/visit/", views.visit, name="visit"),
+    path("<int:pk>/residents/<int:resident_id>/reveal/", views.reveal, name="reveal"),
+    path("visits/", views.visits, name="visits"),
+    path("import/", views.import_page, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("export/", views.export, name="export"),
+    path("profile/", views.profile, name="profile"),
+]
