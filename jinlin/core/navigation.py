@@ -78,6 +78,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Household records"), "people:households"),
+            Capability(_("Import households from Excel"), "people:import"),
+            Capability(_("Population profile"), "people:profile"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(

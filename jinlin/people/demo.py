@@ -83,6 +83,10 @@ def _scope(unit: OrgUnit) -> str:
 @transaction.atomic
 def seed_people_demo(stdout=None) -> dict:
     """Households, residents, key groups, pairings and visits for every demo building (skips if any exist)."""
+    from .tasks import schedule_people_sweep
+
+    # The periodic overdue check runs wherever the demo runs (a no-op if it is already waiting).
+    schedule_people_sweep()
     if Household.objects.exists():
         return {}
     rng = random.Random(SEED)

@@ -109,3 +109,15 @@ def test_the_elder_is_visited_weekly_by_the_g1_grid_worker(as_, district):
     )
     assert response.status_code == 201
     assert Visit.objects.get(pk=response.json()["id"]).anti_fraud_app is True
+
+
+def test_the_sweep_command_marks_and_schedules_itself(district, household):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    out = StringIO()
+    call_command("people_sweep", "--schedule", stdout=out)
+    assert "overdue=" in out.getvalue()
+    assert DBTaskResult.objects.filter(task_path="jinlin.people.tasks.people_overdue_sweep").count() == 1
