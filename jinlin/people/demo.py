@@ -216,6 +216,7 @@ def seed_people_demo(stdout=None) -> dict:
         index = new_household(unit)
         if elder is not None and a.user_id == elder.pk:
             person(index, elder.name, ELDER_BIRTH, False, Relation.HEAD, ELDER_PHONE, elder)
+            members[-1][1].category = Category.REGISTERED
             members[-1] = (index, members[-1][1], ["独居", "高龄"])
             elder_index = index
             continue
