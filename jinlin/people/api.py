@@ -352,3 +352,9 @@ def visits_overdue(request, page: int = 1):
         for p in qs[(page - 1) * selectors.PAGE_SIZE : page * selectors.PAGE_SIZE]
     ]
     return {"count": count, "items": items, "coverage": selectors.coverage(request.user, now)}
+
+
+# Disputes, police–grid linkage, 部件 and jobs.
+from .api_more import router as more_router  # noqa: E402
+
+router.add_router("", more_router)

@@ -309,7 +309,10 @@ def seed_people_demo(stdout=None) -> dict:
         )
     Pairing.objects.bulk_create(pairings, batch_size=1000)
     Visit.objects.bulk_create(visits, batch_size=1000)
+    from .demo_more import seed_more
+
     counts = {
+        **seed_more(rng),
         "households": len(households),
         "residents": len(residents),
         "pairings": len(pairings),
@@ -320,6 +323,7 @@ def seed_people_demo(stdout=None) -> dict:
     if stdout is not None:
         stdout.write(
             f"People registry: {counts['households']} households, {counts['residents']} residents, "
-            f"{counts['pairings']} care pairings ({counts['overdue']} overdue)."
+            f"{counts['pairings']} care pairings ({counts['overdue']} overdue), {counts['disputes']} disputes, "
+            f"{counts['components']} 部件, {counts['police_pairs']} police–grid pairs."
         )
     return counts

@@ -273,3 +273,21 @@ __all__ = [
     "id_digest",
     "phone_digest",
 ]
+
+
+# Disputes, police–grid linkage, 部件 and jobs live beside the registry (one module per theme).
+from .models_more import (  # noqa: E402, F401
+    Component,
+    ComponentKind,
+    Dispute,
+    DisputeParty,
+    DisputeStatus,
+    EBike,
+    IntakeType,
+    JobMatch,
+    MediationSession,
+    Patrol,
+    PolicePair,
+    Seeker,
+    Vacancy,
+)

@@ -108,3 +108,48 @@ register(
         refusal="Only those who look after this household may log a visit.",
     ),
 )
+
+
+def reaches_row(assignment: RoleAssignment, obj: Any) -> bool:
+    """For rows with a scope code only (disputes, 部件, grids as units)."""
+    if obj is None:
+        return reach_code(assignment) is not None
+    code = getattr(obj, "scope_code", None) or getattr(obj, "code", "")
+    return covers(assignment, code)
+
+
+register(
+    # 综治中心 / community mediation: staff and grid workers open and run disputes in their area.
+    Policy(
+        "people.dispute.manage",
+        roles=frozenset({Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER, Role.PLATFORM_ADMIN}),
+        bound=reaches_row,
+        refusal="Only community staff and grid workers of this area may handle disputes.",
+    ),
+    Policy(
+        "people.dispute.view",
+        roles=frozenset(
+            {Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER, Role.PLATFORM_ADMIN, Role.POLICE_OFFICER}
+        ),
+        bound=reaches_row,
+        refusal="You may not see this dispute.",
+    ),
+    Policy(
+        "people.police.pair",
+        roles=frozenset({Role.COMMUNITY_STAFF, Role.POLICE_OFFICER, Role.PLATFORM_ADMIN}),
+        bound=reaches_row,
+        refusal="Only community staff and police of this area may pair police with grid workers.",
+    ),
+    Policy(
+        "people.component.manage",
+        roles=frozenset({Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER, Role.PLATFORM_ADMIN}),
+        bound=reaches_row,
+        refusal="Only staff of this area may register 部件.",
+    ),
+    Policy(
+        "people.jobs.manage",
+        roles=frozenset({Role.COMMUNITY_STAFF, Role.PLATFORM_ADMIN}),
+        bound=reaches_row,
+        refusal="Only community staff may match jobs.",
+    ),
+)
