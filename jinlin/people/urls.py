@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_more
 
 app_name = "people"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("export/", views.export, name="export"),
     path("profile/", views.profile, name="profile"),
+    path("components/", views_more.components, name="components"),
+    path("components/<int:pk>/", views_more.component, name="component"),
+    path("disputes/", views_more.disputes, name="disputes"),
+    path("patrols/", views_more.patrols, name="patrols"),
 ]

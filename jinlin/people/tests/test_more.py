@@ -112,3 +112,19 @@ def test_jobs_match_by_skill_place_and_pay(as_, district):
     items = as_(STAFF).post(f"/api/jobs/vacancies/{vacancy.pk}/match").json()["items"]
     assert [i["name"] for i in items] == [worker.name]
     assert items[0]["score"] == 0.8
+
+
+def test_the_pages_of_disputes_components_and_patrols_render_for_staff_and_police(district):
+    from django.test import Client
+
+    for phone in (STAFF, POLICE, GRID_WORKER_G1):
+        client = Client(raise_request_exception=False)
+        client.force_login(district.people[phone])
+        for path in ["/people/disputes/", "/people/components/", "/people/patrols/"]:
+            response = client.get(path)
+            assert response.status_code == 200, (phone, path, response.status_code)
+    client = Client(raise_request_exception=False)
+    client.force_login(district.people["13900000001"])
+    assert client.get("/people/disputes/").status_code == 403
+    assert client.get("/people/components/").status_code == 403
+    assert client.get("/people/patrols/").status_code == 403

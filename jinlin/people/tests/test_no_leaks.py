@@ -48,7 +48,15 @@ def test_no_page_or_api_answer_holds_a_full_id_number_or_phone(district, phone, 
         "/people/?q=林",
     ]:
         bodies.append(pages.get(path).content)
-    for path in ["/api/households", "/api/people/profile", "/api/visits/overdue", "/api/households?tag=高龄"]:
+    for path in [
+        "/api/households",
+        "/api/people/profile",
+        "/api/visits/overdue",
+        "/api/households?tag=高龄",
+        "/api/disputes",
+        "/api/ebikes",
+        "/api/components",
+    ]:
         bodies.append(api.get(path).content)
     for household in Household.objects.all():
         bodies.append(pages.get(f"/people/{household.pk}/").content)

@@ -106,3 +106,32 @@ def test_the_profile_draws_its_charts(page, login_as, screenshot, district):
     expect(page.locator("[data-chart='tags'] canvas")).to_have_count(1)
     screenshot(page, "people-profile")
     assert not page.console_errors
+
+
+def test_components_show_on_the_map(page, login_as, screenshot, district):
+    from jinlin.core.grids import grid_index_invalidate
+    from jinlin.core.models import Grid
+    from jinlin.people.services_more import component_create
+
+    boundary = {
+        "type": "Polygon",
+        "coordinates": [[[119.30, 26.08], [119.31, 26.08], [119.31, 26.09], [119.30, 26.09], [119.30, 26.08]]],
+    }
+    Grid.objects.create(unit=district.units["350102001001001"], boundary=boundary)
+    grid_index_invalidate()
+    for i, kind in enumerate(["井盖", "路灯", "充电桩", "摄像头", "消防栓", "凉亭"]):
+        component_create(
+            actor=None,
+            kind=kind,
+            code=f"BJ-G1-{i:03d}",
+            lat=26.081 + 0.0013 * i,
+            lng=119.302 + 0.001 * i,
+            name=f"{kind}{i}",
+        )
+    login_as(page, STAFF)
+    page.goto("/people/components/")
+    page.wait_for_selector("[data-components-map][data-ready='1']")
+    expect(page.locator(".leaflet-interactive")).to_have_count(6)
+    expect(page.locator("[data-components] tbody tr")).to_have_count(6)
+    screenshot(page, "people-components-map")
+    assert not page.console_errors
