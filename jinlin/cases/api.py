@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
@@ -259,6 +260,9 @@ class SuggestionOut(Schema):
 
 # ---------------------------------------------------------------- rendering
 
+_RENDERER = JSONRenderer()
+_JSON = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+
 
 def _rendered(request, status: int, data) -> HttpResponse:
     """`data` rendered as ninja renders a validated answer, without validating it again.
@@ -266,10 +270,9 @@ def _rendered(request, status: int, data) -> HttpResponse:
     The dicts of this module are built field by field for their schemas (tests hold them to
     exactly the schema's fields and types); running 20 cases of 30 fields back through pydantic
     cost a handler's inbox more than building them. The declared response schemas still
-    document the API."""
-    from jinlin.api import api  # the root imports this module's router
-
-    return api.create_response(request, data, status=status)
+    document the API. Rendered by the same JSON renderer the root API uses (NinjaAPI's default),
+    so this module need not import the root, which imports this module's router."""
+    return HttpResponse(_RENDERER.render(request, data, response_status=status), status=status, content_type=_JSON)
 
 
 def _org(unit: OrgUnit | None) -> dict | None:
@@ -358,8 +361,6 @@ def _detail(case_id: int, viewer: User) -> dict:
 def _suggestions_out(case: Case, viewer: User) -> dict | None:
     """Triage suggestions are working notes for staff: residents (and anyone who sees the case
     only as its reporter) get null; duplicates are shown as the viewer may see them."""
-    from jinlin.triage.adapter import duplicate_cards
-
     stored = case.suggestions or {}
     if not stored or not selectors.is_staff_viewer(viewer, case):
         return None
@@ -370,7 +371,7 @@ def _suggestions_out(case: Case, viewer: User) -> dict | None:
         "categories": stored.get("categories", []),
         "unit": stored.get("unit"),
         "auto_dispatched": bool(stored.get("auto_dispatched")),
-        "duplicates": duplicate_cards(case, viewer),
+        "duplicates": selectors.duplicate_cards(case, viewer),
     }
 
 

@@ -13,10 +13,10 @@ timeline as the acting unit), or None.
 
 import re
 
-from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
+from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import PERSONAL_ROLES, active_assignments
 
-from .models import Case, CaseReporter
+from .models import Case, CaseReporter, ResolvedLevel
 
 # Roles bound to a non-place unit that still see their whole district/street.
 AREA_WIDE_ROLES = {Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR, Role.PLATFORM_ADMIN}
@@ -80,3 +80,23 @@ def is_follower(user: User | None, case: Case) -> bool:
 
 def units_user_handles(user: User) -> list[OrgUnit]:
     return [a.org for a in active_assignments(user) if a.role in HANDLER_ROLES]
+
+
+def resolved_level_of(unit: OrgUnit) -> str:
+    """小事不出小区、大事不出社区: the level of the unit that solved the case."""
+    if unit.kind in {
+        OrgKind.ESTATE,
+        OrgKind.BUILDING,
+        OrgKind.ENTRANCE,
+        OrgKind.PROPERTY_COMPANY,
+        OrgKind.OWNERS_COMMITTEE,
+    }:
+        return ResolvedLevel.ESTATE
+    if unit.kind in {OrgKind.GRID, OrgKind.COMMUNITY}:
+        return ResolvedLevel.COMMUNITY
+    place = unit if unit.is_place() else unit.parent
+    if place is not None and place.kind == OrgKind.STREET:
+        return ResolvedLevel.STREET
+    if place is not None and place.kind in {OrgKind.COMMUNITY, OrgKind.ESTATE}:
+        return ResolvedLevel.COMMUNITY if place.kind == OrgKind.COMMUNITY else ResolvedLevel.ESTATE
+    return ResolvedLevel.DISTRICT

@@ -589,3 +589,30 @@ def _middle(geometry: dict) -> tuple[float, float] | None:
         return None
     lngs, lats = [p[0] for p in points], [p[1] for p in points]
     return (min(lats) + max(lats)) / 2, (min(lngs) + max(lngs)) / 2
+
+
+def duplicate_cards(case: Case, viewer: User) -> list[dict]:
+    """The duplicate candidates triage stored on the case (`suggestions["duplicates"]`) as the
+    viewer may see them: number and link when the viewer may read that case, else only its title
+    and status (what any resident may know: that the problem is being handled)."""
+    ids = (case.suggestions or {}).get("duplicates") or []
+    if not ids:
+        return []
+    rows = {c.pk: c for c in Case.objects.filter(pk__in=ids, status__in=OPEN).select_related("owner_unit")}
+    # The viewer's own cases, area and units decide most of them without the visibility rule's
+    # query; the rest (followed, escalated, handled before) are asked of the database.
+    visible = {pk for pk, c in rows.items() if sees_directly(viewer, c)}
+    rest = [pk for pk in rows if pk not in visible]
+    if rest:
+        visible |= set(cases_visible_to(viewer).filter(pk__in=rest).values_list("pk", flat=True))
+    return [
+        {
+            "id": pk if pk in visible else None,
+            "number": rows[pk].number if pk in visible else None,
+            "title": rows[pk].title,
+            "status": rows[pk].status,
+            "status_label": str(rows[pk].get_status_display()),
+        }
+        for pk in ids
+        if pk in rows
+    ]

@@ -384,8 +384,6 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
 def _triage_context(case, user, actions) -> dict | None:
     """What triage suggested on intake, for staff: categories, unit, whether the platform
     dispatched it, and duplicate candidates (a merge button on those the viewer may open)."""
-    from jinlin.triage.adapter import duplicate_cards
-
     stored = case.suggestions or {}
     if not stored:
         return None
@@ -395,18 +393,16 @@ def _triage_context(case, user, actions) -> dict | None:
         "unit": stored.get("unit"),
         "unit_percent": round(stored["unit"]["probability"] * 100) if stored.get("unit") else None,
         "auto_dispatched": stored.get("auto_dispatched"),
-        "duplicates": duplicate_cards(case, user),
+        "duplicates": selectors.duplicate_cards(case, user),
         "can_merge": "merge" in actions,
     }
 
 
 def _already_handled(case, user) -> list[dict]:
     """For the resident who reported it: open cases about the same problem nearby (已在办理)."""
-    from jinlin.triage.adapter import duplicate_cards
-
     if not case.is_open:
         return []
-    return duplicate_cards(case, user)
+    return selectors.duplicate_cards(case, user)
 
 
 @require_safe

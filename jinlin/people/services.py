@@ -138,7 +138,7 @@ def pairing_end(*, actor: User, pairing: Pairing, at: datetime | None = None) ->
 
 
 def _clean_photos(uploads: list) -> list:
-    from jinlin.cases.services import _clean_image  # the project's image cleaning: content-checked, no EXIF/GPS
+    from jinlin.cases.services.photos import _clean_image  # the project's image cleaning: content-checked, no EXIF/GPS
 
     if len(uploads) > MAX_PHOTOS:
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": MAX_PHOTOS}})

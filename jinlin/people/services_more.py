@@ -154,7 +154,7 @@ def dispute_agree(*, actor: User, dispute: Dispute, agreement: str, scan=None) -
     _open_dispute(actor, dispute)
     dispute.agreement = _text(agreement, "agreement", 8000, required=True)
     if scan is not None:
-        from jinlin.cases.services import _clean_image
+        from jinlin.cases.services.photos import _clean_image
 
         content, _ext = _clean_image(scan)
         dispute.agreement_scan.save(content.name, content, save=False)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from jinlin.cases.tasks import schedule_sla_sweep
 from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES
 from jinlin.core.models import Role, RoleAssignment, User
-from jinlin.demo import seed_demo_all
+from jinlin.ops.demo import seed_demo_all
 from jinlin.stats.tasks import schedule_metrics_refresh
 
 HOST = "127.0.0.1"
