@@ -7,7 +7,7 @@ purpose-bound (a reason) and audited. Households a user may not see answer 404.
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status as Reply
@@ -352,6 +352,36 @@ def visits_overdue(request, page: int = 1):
         for p in qs[(page - 1) * selectors.PAGE_SIZE : page * selectors.PAGE_SIZE]
     ]
     return {"count": count, "items": items, "coverage": selectors.coverage(request.user, now)}
+
+
+class MoveOutIn(Schema):
+    note: str = ""
+
+
+@router.post("/residents/{resident_id}/move-out", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def resident_move_out(request, resident_id: int, payload: MoveOutIn):
+    """The person left the registry (a dated move out; the record stays for the audit)."""
+    resident = selectors.resident_get(request.user, resident_id)
+    resident = services.resident_move_out(actor=request.user, resident=resident, note=payload.note)
+    return {"id": resident.pk, "left_at": resident.left_at.isoformat()}
+
+
+@router.get("/people/stale-buildings")
+def stale_buildings(request):
+    """Buildings in the user's area not confirmed by their building head this month."""
+    rows = selectors.stale_buildings(request.user)
+    return {"count": len(rows), "items": rows}
+
+
+@router.post("/buildings/{building_id}/confirm", response={200: dict, 403: ErrorOut, 404: ErrorOut})
+def building_confirm(request, building_id: int):
+    """The building head confirms the building's households are current this month."""
+    from jinlin.core.models import OrgKind, OrgUnit
+
+    building = OrgUnit.objects.select_related("grid").filter(pk=building_id, kind=OrgKind.BUILDING).first()
+    if building is None:
+        raise Http404
+    return {"households": services.building_confirm(actor=request.user, building=building)}
 
 
 # Disputes, police–grid linkage, 部件 and jobs.

@@ -153,3 +153,14 @@ register(
         refusal="Only community staff may match jobs.",
     ),
 )
+
+
+register(
+    # 楼栋长 confirm their building monthly; staff may confirm for them.
+    Policy(
+        "people.building.confirm",
+        roles=frozenset({Role.BUILDING_HEAD, Role.COMMUNITY_STAFF, Role.GRID_WORKER}),
+        bound=reaches_unit,
+        refusal="Only the building head or staff of this area may confirm this building.",
+    ),
+)

@@ -239,3 +239,41 @@ def recent_visits(user: User | None, household: Household, limit: int = 20) -> l
 
 def visits_since(days: int = 30) -> datetime:
     return timezone.now() - timedelta(days=days)
+
+
+def stale_buildings(user: User | None, now: datetime | None = None) -> list[dict]:
+    """Buildings in the user's area with a household not confirmed since the start of this month."""
+    from django.db.models import Min
+
+    now = now or timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        Household.objects.filter(area_q(user))
+        .values("unit__parent_id", "unit__kind", "unit_id")
+        .annotate(oldest=Min("confirmed_at"), n=Count("id"))
+    )
+    buildings: dict[int, dict] = {}
+    for row in rows:
+        building_id = row["unit__parent_id"] if row["unit__kind"] == "entrance" else row["unit_id"]
+        entry = buildings.setdefault(building_id, {"households": 0, "oldest": row["oldest"], "never": False})
+        entry["households"] += row["n"]
+        if row["oldest"] is None:
+            entry["never"] = True
+        elif entry["oldest"] is None or row["oldest"] < entry["oldest"]:
+            entry["oldest"] = row["oldest"]
+    stale = {pk: e for pk, e in buildings.items() if e["never"] or e["oldest"] is None or e["oldest"] < month_start}
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=stale)}
+    return sorted(
+        (
+            {
+                "building_id": pk,
+                "code": units[pk].code,
+                "name": units[pk].name,
+                "households": e["households"],
+                "confirmed_at": None if e["never"] else e["oldest"],
+            }
+            for pk, e in stale.items()
+            if pk in units
+        ),
+        key=lambda r: r["code"],
+    )

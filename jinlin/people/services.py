@@ -236,3 +236,39 @@ def overdue_sweep(now: datetime | None = None) -> int:
 def require_view(actor: User, household: Household) -> None:
     if not policy.allows(actor, "people.household.view", household):
         raise PermissionDenied(_("You may not see this household."))
+
+
+# ---------------------------------------------------------------- keeping the registry current
+
+
+@transaction.atomic
+def building_confirm(*, actor: User, building, at: datetime | None = None) -> int:
+    """A building head (or staff) confirms a building's households are current this month (一户一档 kept fresh)."""
+    from .models import Household as HouseholdModel
+
+    policy.require(actor, "people.building.confirm", building)
+    at = at or timezone.now()
+    count = HouseholdModel.objects.filter(unit_code__startswith=building.code).update(confirmed_at=at)
+    audit_record(actor=actor, action="people.building_confirm", obj=building, after={"households": count})
+    return count
+
+
+@transaction.atomic
+def resident_move_out(*, actor: User, resident: Resident, note: str = "", at: datetime | None = None) -> Resident:
+    """The person left (moved away, died): a dated move out; the record stays for the audit, out of every list."""
+    from .models import Movement, MovementKind
+
+    policy.require(actor, "people.import", resident)
+    if resident.left_at is not None:
+        raise ValidationError(_("This person has already left the registry."))
+    at = at or timezone.now()
+    resident.left_at = at
+    resident.updated_at = at
+    resident.save(update_fields=["left_at", "updated_at"])
+    Movement.objects.create(
+        resident=resident, household_id=resident.household_id, kind=MovementKind.OUT, at=at, note=(note or "")[:200]
+    )
+    audit_record(
+        actor=actor, action="people.move_out", obj=resident, object_repr=resident.name, after={"note": note[:200]}
+    )
+    return resident

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/visit/", views.visit, name="visit"),
     path("<int:pk>/residents/<int:resident_id>/reveal/", views.reveal, name="reveal"),
     path("visits/", views.visits, name="visits"),
+    path("buildings/<int:building_id>/confirm/", views.building_confirm, name="building_confirm"),
     path("import/", views.import_page, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("export/", views.export, name="export"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -76,8 +76,22 @@ def households(request):
             "may_import": policy.allows(user, "people.import"),
             "may_export": policy.allows(user, "people.export"),
             "coverage": selectors.coverage(user),
+            "stale": selectors.stale_buildings(user)[:50],
         },
     )
+
+
+@require_POST
+@login_required
+def building_confirm(request, building_id: int):
+    building = OrgUnit.objects.select_related("grid").filter(pk=building_id, kind=OrgKind.BUILDING).first()
+    if building is None:
+        raise Http404
+    count = services.building_confirm(actor=request.user, building=building)
+    messages.success(
+        request, _("%(name)s confirmed: %(n)d households are current.") % {"name": building.name, "n": count}
+    )
+    return redirect("people:households")
 
 
 def _detail_context(request, household, revealed=None, visit_form_errors=None, status=200):

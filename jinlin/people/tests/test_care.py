@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from jinlin.core.events import subscribe, unsubscribe
@@ -121,3 +122,54 @@ def test_the_sweep_command_marks_and_schedules_itself(district, household):
     call_command("people_sweep", "--schedule", stdout=out)
     assert "overdue=" in out.getvalue()
     assert DBTaskResult.objects.filter(task_path="jinlin.people.tasks.people_overdue_sweep").count() == 1
+
+
+def test_a_building_head_confirms_the_building_and_it_leaves_the_staleness_list(as_, district):
+    from jinlin.core.models import Role, RoleAssignment
+
+    Household.objects.update(confirmed_at=None)
+    building = district.units["350102001001E01B01"]
+    head = district.people["13800000002"]
+    RoleAssignment.objects.create(user=head, role=Role.BUILDING_HEAD, org=building)
+    stale = as_(STAFF_G1).get("/api/people/stale-buildings").json()
+    assert building.code in {r["code"] for r in stale["items"]}
+    assert as_(GRID_WORKER_G2).post(f"/api/buildings/{building.pk}/confirm").status_code == 403
+    response = as_("13800000002").post(f"/api/buildings/{building.pk}/confirm")
+    assert response.status_code == 200 and response.json()["households"] >= 4
+    assert building.code not in {r["code"] for r in as_(STAFF_G1).get("/api/people/stale-buildings").json()["items"]}
+    assert building.code not in {
+        r["code"] for r in as_(GRID_WORKER_G2).get("/api/people/stale-buildings").json()["items"]
+    }
+
+
+def test_a_move_out_is_dated_and_the_person_leaves_every_list(as_, district):
+    from jinlin.people.models import Movement
+
+    elder = Resident.objects.get(name="林阿婆")
+    api = as_(STAFF_G1)
+    assert as_(GRID_WORKER_G1).post(f"/api/residents/{elder.pk}/move-out", {"note": "搬去女儿家"}).status_code == 403
+    assert api.post(f"/api/residents/{elder.pk}/move-out", {"note": "搬去女儿家"}).status_code == 200
+    assert api.post(f"/api/residents/{elder.pk}/move-out", {}).status_code == 422
+    assert Movement.objects.filter(resident=elder, kind="out").count() == 1
+    detail = api.get(f"/api/households/{elder.household_id}").json()
+    assert detail["residents"] == [] and detail["size"] == 0
+    assert api.get("/api/households", q="林阿婆").json()["count"] == 0
+
+
+def test_a_visit_keeps_photos_without_their_location_data(district, household, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="JPEG")
+    photo = SimpleUploadedFile("door.jpg", buffer.getvalue(), "image/jpeg")
+    visit = services.visit_create(
+        actor=district.people[GRID_WORKER_G1], household=household, kind="走访", photos=[photo]
+    )
+    assert visit.photos.count() == 1
+    bad = SimpleUploadedFile("x.jpg", b"not an image", "image/jpeg")
+    with pytest.raises(ValidationError):
+        services.visit_create(actor=district.people[GRID_WORKER_G1], household=household, kind="走访", photos=[bad])
