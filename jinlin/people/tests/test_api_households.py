@@ -135,3 +135,22 @@ def test_the_profile_counts_age_bands_sex_and_tags(as_, district):
         as_(GRID_WORKER_G2).get("/api/people/profile", unit_id=district.units["350102001001001"].pk).status_code == 404
     )
     assert as_(RESIDENT).get("/api/people/profile").status_code == 404
+
+
+def test_the_contract_paths_are_in_the_openapi_description(district):
+    from django.test import Client
+
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    for path in [
+        "/api/people/import/template",
+        "/api/people/import",
+        "/api/households",
+        "/api/households/{household_id}",
+        "/api/residents/{resident_id}/reveal",
+        "/api/people/profile",
+        "/api/pairings",
+        "/api/visits",
+        "/api/visits/overdue",
+    ]:
+        assert path in paths, path
+    assert "file" in str(paths["/api/people/import"]["post"]["requestBody"])
