@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status as Reply
 
+from jinlin.core import policy
 from jinlin.core.models import User
 
 from . import exporter, importer, selectors, services
@@ -203,7 +204,7 @@ def people_import(request):
     """Import an .xlsx or .csv (multipart field `file`, ≤ 20 MB): all rows or none.
 
     422 lists every error as {row, column, message}; row 1 is the header, row 0 the file itself."""
-    services.policy.require(request.user, "people.import")
+    policy.require(request.user, "people.import")
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > importer.MAX_BYTES + 64 * 1024:
         # Refused before the body is read: nothing of it is parsed or stored.

@@ -116,8 +116,9 @@ def import_workbook(building: OrgUnit, rows: int, seed: int) -> bytes:
     ws.append(COLUMNS)
     base = date(1950, 1, 1)
     for i in range(rows):
-        birth = base + timedelta(days=rng.randrange(0, 60 * 365))
-        number = make_id_number("350104", birth, rng.randrange(1000))
+        # Distinct within the file: 1,000 sequence numbers a day; the seed moves the days between runs.
+        birth = base + timedelta(days=(seed % 2000) * 10 + i // 1000)
+        number = make_id_number("350104", birth, i % 1000)
         ws.append(
             [building.code, "", f"B{seed}-{i}", f"导入{i}", number, f"13{rng.randrange(10**9):09d}", "户主", "常住", ""]
         )

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,20 +20,39 @@ AGE_BANDS = [(0, 6, "0-6"), (7, 17, "7-17"), (18, 34, "18-34"), (35, 59, "35-59"
 
 
 def area_q(user: User | None, roles=VIEW_ROLES) -> Q:
-    """Rows (with scope_code and unit_code) in the areas the user's viewing roles reach."""
+    """Rows (with scope_code and unit_code) in the areas the user's viewing roles reach.
+
+    A place of the administrative chain or a grid (all digits: 350102001001001) is matched on
+    scope_code, the grid layer; an estate, building or entrance (350102001001E01B01) on unit_code.
+    Each branch is a prefix an index answers, so PostgreSQL combines them with a BitmapOr instead
+    of scanning every household.
+    """
     codes = area_codes(user, roles)
-    return prefix_q("scope_code", codes) | prefix_q("unit_code", codes)
+    return prefix_q("scope_code", [c for c in codes if c.isdigit()]) | prefix_q(
+        "unit_code", [c for c in codes if not c.isdigit()]
+    )
 
 
 def unit_q(unit: OrgUnit) -> Q:
     """Rows under an org unit: its grid layer (scope_code) or its buildings (unit_code)."""
-    return Q(scope_code__startswith=unit.code) | Q(unit_code__startswith=unit.code)
+    if unit.code.isdigit():
+        return Q(scope_code__startswith=unit.code)
+    return Q(unit_code__startswith=unit.code)
+
+
+def _paired(user: User | None) -> list[int]:
+    """The households a carer looks after personally: a short list, read once."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        Pairing.objects.filter(carer=user, ended_at=None).order_by().values_list("household_id", flat=True)[:1000]
+    )
 
 
 def visible_households(user: User | None) -> QuerySet[Household]:
     q = area_q(user)
-    if user is not None and user.is_authenticated:
-        q |= Q(Exists(Pairing.objects.filter(household=OuterRef("pk"), carer=user, ended_at=None)))
+    if paired := _paired(user):
+        q |= Q(pk__in=paired)
     return Household.objects.filter(q)
 
 
@@ -54,23 +73,26 @@ def visible_unit(user: User | None, unit_id: int | None) -> OrgUnit | None:
 def household_queryset(
     user: User | None, *, unit: OrgUnit | None = None, tag: str = "", q: str = ""
 ) -> QuerySet[Household]:
-    qs = visible_households(user)
+    area = area_q(user)
+    paired = _paired(user)
+    households = area | Q(pk__in=paired) if paired else area
+    # Residents carry their household's scope_code and unit_code: the same rule scopes them, so a
+    # search or a tag looks at the area's residents only, never the whole registry.
+    residents = area | Q(household_id__in=paired) if paired else area
     if unit is not None:
-        qs = qs.filter(unit_q(unit))
+        households &= unit_q(unit)
+        residents &= unit_q(unit)
+    qs = Household.objects.filter(households)
     tag = (tag or "").strip()
     if tag:
         if tag in RESTRICTED_TAGS and not sees_restricted(user):
             return qs.none()
-        qs = qs.filter(
-            Exists(ResidentTag.objects.filter(resident__household=OuterRef("pk"), resident__left_at=None, tag=tag))
-        )
+        tagged = Resident.objects.filter(residents, left_at=None, tags__tag=tag).values("household_id")
+        qs = qs.filter(pk__in=tagged)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(address__icontains=q)
-            | Q(room__icontains=q)
-            | Exists(Resident.objects.filter(household=OuterRef("pk"), left_at=None, name__icontains=q))
-        )
+        named = Resident.objects.filter(residents, left_at=None, name__icontains=q).values("household_id")
+        qs = qs.filter(Q(address__icontains=q) | Q(room__icontains=q) | Q(pk__in=named))
     return qs
 
 
