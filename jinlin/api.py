@@ -80,6 +80,7 @@ from .cases.api import router as cases_router  # noqa: E402
 from .centre.api import router as centre_router  # noqa: E402
 from .core.api import router as core_router  # noqa: E402
 from .notify.api import router as notify_router  # noqa: E402
+from .people.api import router as people_router  # noqa: E402
 from .stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/", core_router)
@@ -87,3 +88,4 @@ api.add_router("/", cases_router)
 api.add_router("/", stats_router)
 api.add_router("/", notify_router)
 api.add_router("/", centre_router)
+api.add_router("/", people_router)

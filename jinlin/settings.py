@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jinlin.stats",
     "jinlin.open311",
     "jinlin.centre",
+    "jinlin.people",
     "jinlin.ops",
     "jinlin.notify",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("jinlin.cases.urls")),
     path("notify/", include("jinlin.notify.urls")),
     path("centre/", include("jinlin.centre.urls")),
+    path("people/", include("jinlin.people.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

@@ -85,6 +85,11 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
             Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
             Capability(_("代办 queue (红色代办)"), "centre:errands"),
+            Capability(_("Household records"), "people:households"),
+            Capability(_("Import households from Excel"), "people:import"),
+            Capability(_("Population profile"), "people:profile"),
+            Capability(_("Disputes and mediation"), "people:disputes"),
+            Capability(_("Components (部件) on the map"), "people:components"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -148,8 +153,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         (
             Capability(_("Whistles for me to answer (网格吹哨民警报到)"), "cases:whistles"),
             # Patrol reports are filed by the grid worker (cases.services: grid_patrol); police join them.
-            Capability(_("Joint patrols")),
+            Capability(_("Joint patrols"), "people:patrols"),
             Capability(_("Anti-fraud alerts"), "notify:alerts"),
+            Capability(_("Household records"), "people:households"),
         ),
     ),
     Role.VOLUNTEER: RoleGuide(

@@ -527,6 +527,9 @@ def _reads(port, result, handler, handler_token, worker, worker_token, viewer, r
     open311 = _url("open311:requests", fmt="json")
     if open311:
         measure("open311_requests", [("GET", open311, None, {})])
+    from jinlin.people.bench import people_reads  # the household registry (issue 16)
+
+    people_reads(measure, result, worker, worker_token, stderr)
 
 
 def _dashboards(port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr,
