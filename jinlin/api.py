@@ -73,3 +73,6 @@ from .stats.api import router as stats_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/", cases_router)
 api.add_router("/", stats_router)
+from .volunteers.api import router as volunteers_router  # noqa: E402
+
+api.add_router("/", volunteers_router)
