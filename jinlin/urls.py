@@ -12,6 +12,7 @@ urlpatterns = [
     path("open311/v2/", include("jinlin.open311.urls")),
     path("stats/", include("jinlin.stats.urls")),
     path("cases/", include("jinlin.cases.urls")),
+    path("volunteers/", include("jinlin.volunteers.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

@@ -49,6 +49,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("Time bank (时间银行)"), "volunteers:orders"),
+            Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
+            Capability(_("Party members reporting in (双报到)"), "volunteers:party_members"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -78,6 +81,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Volunteers and the time bank"), "volunteers:staff"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(

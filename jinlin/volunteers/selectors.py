@@ -233,3 +233,7 @@ def is_staff(user: User) -> bool:
 
 
 __all__ = ["ledger"]
+
+
+def _q_own_records(user: User) -> Q:
+    return Q(member__user=user)
