@@ -12,6 +12,7 @@ from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
 from jinlin.open311.services import seed_open311_demo
 from jinlin.stats.services import metrics_refresh
+from jinlin.volunteers.demo import seed_volunteers_demo
 
 
 def seed_demo_all(stdout=None) -> None:
@@ -25,6 +26,7 @@ def seed_demo_all(stdout=None) -> None:
     if AuditEntry.objects.filter(action="seed.demo").exists():
         seed_cases_demo(stdout=stdout)
         seed_open311_demo()
+        seed_volunteers_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()
