@@ -35,6 +35,9 @@ ROWS = (
     ("SLA sweep, steady", ("sla_sweep", "steady", "seconds"), "s"),
     ("metrics refresh, catching up", ("metrics_refresh", "catch_up", "seconds"), "s"),
     ("metrics refresh, steady", ("metrics_refresh", "steady", "seconds"), "s"),
+    ("time bank confirm (记账, in-process) p50 / p95", ("timebank", "confirm"), "ms"),
+    ("time bank redeem (in-process) p50 / p95", ("timebank", "redeem"), "ms"),
+    ("time bank ledger verify", ("timebank", "verify", "seconds"), "s"),
     ("peak memory, largest gunicorn worker", ("memory_peak_mb", "gunicorn_workers"), "MB"),
 )
 

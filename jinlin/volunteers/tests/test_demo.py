@@ -30,3 +30,14 @@ def test_the_demo_has_volunteers_hours_needs_wishes_and_party_members_and_verifi
     assert Wish.objects.filter(status="open").exists() and Wish.objects.filter(status="thanked").exists()
     assert PointRecord.objects.filter(status="pending").count() == 2
     assert seed_volunteers_demo() == {"volunteers": 0}  # runs once
+
+
+@pytest.mark.django_db
+def test_the_bench_times_a_confirmation_and_a_redemption_and_leaves_no_trace(tb):
+    from jinlin.volunteers.bench import timebank_bench
+    from jinlin.volunteers.models import Transfer
+
+    before = Transfer.objects.count()
+    result = timebank_bench(rounds=5)
+    assert result["confirm"]["count"] == 5 and result["redeem"]["count"] == 5
+    assert result["verify"]["ok"] and Transfer.objects.count() == before
