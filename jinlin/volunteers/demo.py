@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jinlin.core import services as core
-from jinlin.core.demo_accounts import DEMO_PASSWORD
+from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_RESIDENTS
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 
 from . import ledger, party, services, wishes
@@ -127,7 +127,11 @@ def seed_volunteers_demo(stdout=None) -> dict:
         "烹饪",
         "摄影",
     ]
-    neighbours = _residents_of(home, {resident.pk, elder.pk}, 14)
+    # The thirty demo residents of G1's community (13900000101–…130) first, then anyone living there.
+    neighbours = [u for u in (_user(p) for p in DEMO_RESIDENTS[:14]) if u is not None]
+    if len(neighbours) < 14:
+        taken = {resident.pk, elder.pk, *(u.pk for u in neighbours)}
+        neighbours += _residents_of(home, taken, 14 - len(neighbours))
     volunteers = []
     for i, person in enumerate([resident, *neighbours[:11]]):
         vol = services.volunteer_apply(
