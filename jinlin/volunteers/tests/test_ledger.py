@@ -106,3 +106,40 @@ def test_verify_finds_a_stored_balance_that_differs_from_its_postings(tb):
     Account.objects.filter(user=tb.volunteer).update(balance=Decimal("99"))
     report = ledger.ledger_verify()
     assert not report["ok"] and "postings sum to" in report["problems"][0]
+
+
+def test_the_worked_example_of_docs_timebank_md(tb):
+    import json
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from jinlin.core.models import OrgKind
+    from jinlin.core.services import org_unit_create
+
+    sponsor = org_unit_create(
+        actor=None, kind=OrgKind.RESIDENT_UNIT, code="350102U01", name="爱心超市", parent=tb.units["350102"]
+    )
+    need = services.need_post(actor=tb.elder, title="陪同去医院", hours="2")
+    services.need_take(actor=tb.volunteer, need=need)
+    services.need_done(actor=tb.volunteer, need=need, hours="2.5")
+    need = services.need_confirm(actor=tb.elder, need=need)
+    haircut = services.reward_create(actor=tb.staff, community=tb.community, name="爱心理发", cost="1", stock=5)
+    oil = services.reward_create(
+        actor=tb.staff, community=tb.community, name="粮油礼包", cost="3", stock=5, sponsor=sponsor
+    )
+    services.reward_redeem(actor=tb.volunteer, reward=haircut)
+    with pytest.raises(InsufficientBalance):
+        services.reward_redeem(actor=tb.volunteer, reward=oil)
+    with pytest.raises(InsufficientBalance):
+        services.transfer_correct(actor=tb.staff, transfer=need.transfer)
+    LedgerSettings.objects.create(community=tb.community, expiry_days=365)
+    ledger.expire_hours(community=tb.community, now=timezone.now() + timedelta(days=366))
+    tb.issuing.refresh_from_db()
+    assert ledger.person_account(tb.volunteer).balance == 0 and tb.issuing.balance == 0
+    assert not Account.objects.filter(user=tb.elder).exists()
+    out = StringIO()
+    call_command("timebank", "verify", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"ok": True, "accounts": 3, "transfers": 3, "sum": "0", "problems": []}
