@@ -89,3 +89,6 @@ api.add_router("/", stats_router)
 api.add_router("/", notify_router)
 api.add_router("/", centre_router)
 api.add_router("/", people_router)
+from .volunteers.api import router as volunteers_router  # noqa: E402
+
+api.add_router("/", volunteers_router)

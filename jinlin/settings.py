@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jinlin.people",
     "jinlin.ops",
     "jinlin.notify",
+    "jinlin.volunteers",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("notify/", include("jinlin.notify.urls")),
     path("centre/", include("jinlin.centre.urls")),
     path("people/", include("jinlin.people.urls")),
+    path("volunteers/", include("jinlin.volunteers.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

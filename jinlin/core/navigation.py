@@ -51,6 +51,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Handled cases in my community"), "cases:public"),
             Capability(_("Messages and notices"), "notify:inbox"),
             Capability(_("My neighbourhood centre (邻里中心)"), "centre:index"),
+            Capability(_("Time bank (时间银行)"), "volunteers:orders"),
+            Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
+            Capability(_("Party members reporting in (双报到)"), "volunteers:party_members"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -90,6 +93,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Population profile"), "people:profile"),
             Capability(_("Disputes and mediation"), "people:disputes"),
             Capability(_("Components (部件) on the map"), "people:components"),
+            Capability(_("Volunteers and the time bank"), "volunteers:staff"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(

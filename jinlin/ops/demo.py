@@ -15,6 +15,7 @@ from jinlin.notify.demo import seed_notify_demo
 from jinlin.open311.services import seed_open311_demo
 from jinlin.people.demo import seed_people_demo
 from jinlin.stats.services import metrics_refresh
+from jinlin.volunteers.demo import seed_volunteers_demo
 
 
 def seed_demo_all(stdout=None) -> None:
@@ -31,6 +32,7 @@ def seed_demo_all(stdout=None) -> None:
         seed_notify_demo(stdout=stdout)
         seed_centre_demo(stdout=stdout)
         seed_people_demo(stdout=stdout)
+        seed_volunteers_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()

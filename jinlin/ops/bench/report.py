@@ -40,6 +40,9 @@ ROWS = (
     ("centre booking overlaps after the run", ("centre", "booking", "overlaps"), ""),
     ("centre registration throughput", ("centre", "registration", "throughput_rps"), "req/s"),
     ("centre registration p50 / p95", ("centre", "registration"), "ms"),
+    ("time bank confirm (记账, in-process) p50 / p95", ("timebank", "confirm"), "ms"),
+    ("time bank redeem (in-process) p50 / p95", ("timebank", "redeem"), "ms"),
+    ("time bank ledger verify", ("timebank", "verify", "seconds"), "s"),
     ("peak memory, largest gunicorn worker", ("memory_peak_mb", "gunicorn_workers"), "MB"),
 )
 

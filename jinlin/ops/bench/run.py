@@ -44,6 +44,7 @@ from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignmen
 from jinlin.core.services import api_token_issue
 from jinlin.ops.scale import CATEGORY_TREE
 from jinlin.stats.services import metrics_refresh
+from jinlin.volunteers.bench import timebank_bench
 
 from . import FLOOR_TABLE, load
 
@@ -466,6 +467,7 @@ def run(
         # takes in the cases intake just wrote (and the sweep's entries), the second is steady.
         _say(stderr, "Metrics refresh (incremental) …")
         result["metrics_refresh"] = {name: metrics_refresh() for name in ("catch_up", "steady")}
+        result["timebank"] = timebank_bench()  # confirm → credit, redeem, ledger verify (in-process)
         _dashboards(*context, timeout=dashboard_timeout)
         result["memory_peak_mb"] = {
             "gunicorn_master": peak_rss_mb(process.pid),
