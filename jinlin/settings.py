@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "jinlin.triage",
     "jinlin.stats",
     "jinlin.open311",
+    "jinlin.forum",
+    "jinlin.openness",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("open311/v2/", include("jinlin.open311.urls")),
     path("stats/", include("jinlin.stats.urls")),
     path("cases/", include("jinlin.cases.urls")),
+    path("forum/", include("jinlin.forum.urls")),
+    path("open/", include("jinlin.openness.urls")),
     path("", include("jinlin.core.urls")),
 ]
 
