@@ -49,6 +49,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("Community topics (民声剧场)"), "forum:topics"),
+            Capability(_("Report to the discipline office (我要举报)"), "openness:report_new"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -78,6 +80,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("People's theatre and meetings (民声剧场)"), "forum:meetings"),
+            Capability(_("Public disclosures (三务公开)"), "openness:home"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
