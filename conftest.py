@@ -1,9 +1,12 @@
 """Test-wide set-up shared by every app's tests."""
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from django.core.management.commands import flush
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from jinlin.core.db import audit_purge_allowed
 
@@ -44,6 +47,57 @@ def pytest_collection_modifyitems(config, items):
         return LONG_MODULES.index(path) if path in LONG_MODULES else len(LONG_MODULES)
 
     items.sort(key=rank)  # stable: the order within each module and of the rest is kept
+
+
+# ---------------------------------------------------------------------------------------------
+# After-commit hooks as in production. A test marked django_db runs inside a transaction of its
+# own that never commits, so `transaction.on_commit` callbacks (domain events, core/events.py)
+# would never run and a test could not see what a subscriber does. Here the test's wrapping
+# transaction stands for the connection's autocommit: a callback runs when the code's own
+# outermost transaction ends without error, or at once outside one, and a rolled-back block's
+# callbacks are dropped by Django as usual. Tests with transaction=True use real commits.
+
+
+def _only_test_blocks(connection) -> bool:
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _run_hooks(hooks) -> None:
+    for _ids, func, robust in hooks:
+        if robust:
+            with contextlib.suppress(Exception):  # Django's robust hooks only log
+                func()
+        else:
+            func()
+
+
+@pytest.fixture(autouse=True)
+def _commit_hooks_as_in_production(monkeypatch):
+    original_exit = transaction.Atomic.__exit__
+    original_on_commit = BaseDatabaseWrapper.on_commit
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and _only_test_blocks(self):
+            _run_hooks([(set(), func, robust)])
+        else:
+            original_on_commit(self, func, robust)
+
+    def atomic_exit(self, exc_type, exc_value, traceback):
+        original_exit(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        if (
+            exc_type is None
+            and not self._from_testcase
+            and connection.in_atomic_block
+            and _only_test_blocks(connection)
+            and not connection.needs_rollback
+            and connection.run_on_commit
+        ):
+            hooks, connection.run_on_commit = connection.run_on_commit, []
+            _run_hooks(hooks)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", atomic_exit)
 
 
 # ---------------------------------------------------------------------------------------------

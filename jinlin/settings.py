@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jinlin.triage",
     "jinlin.stats",
     "jinlin.open311",
+    "jinlin.ops",
     "jinlin.forum",
     "jinlin.openness",
 ]

@@ -23,7 +23,7 @@ from locust import HttpUser, between, task
 with open(os.environ.get("JINLIN_LOCUST_USERS", "var/locust-users.json")) as f:
     PEOPLE = json.load(f)
 
-# (title, category code) pairs of the scale seed's category tree (core/scale.py).
+# (title, category code) pairs of the scale seed's category tree (ops/scale/).
 REPORTS = [
     ("楼道灯不亮", "streetlight"),
     ("垃圾桶满溢无人清运", "sanitation.garbage"),

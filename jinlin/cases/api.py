@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
@@ -83,8 +84,10 @@ class CaseOut(Schema):
     channel: str
     owner: OwnerOut
     due_at: datetime
+    supervision_due_at: datetime | None
     urge_at: datetime | None
     overdue: bool
+    overdue_by_seconds: int
     overdue_count: int
     tier_raised: int
     place: str
@@ -259,6 +262,9 @@ class SuggestionOut(Schema):
 
 # ---------------------------------------------------------------- rendering
 
+_RENDERER = JSONRenderer()
+_JSON = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+
 
 def _rendered(request, status: int, data) -> HttpResponse:
     """`data` rendered as ninja renders a validated answer, without validating it again.
@@ -266,10 +272,9 @@ def _rendered(request, status: int, data) -> HttpResponse:
     The dicts of this module are built field by field for their schemas (tests hold them to
     exactly the schema's fields and types); running 20 cases of 30 fields back through pydantic
     cost a handler's inbox more than building them. The declared response schemas still
-    document the API."""
-    from jinlin.api import api  # the root imports this module's router
-
-    return api.create_response(request, data, status=status)
+    document the API. Rendered by the same JSON renderer the root API uses (NinjaAPI's default),
+    so this module need not import the root, which imports this module's router."""
+    return HttpResponse(_RENDERER.render(request, data, response_status=status), status=status, content_type=_JSON)
 
 
 def _org(unit: OrgUnit | None) -> dict | None:
@@ -293,8 +298,10 @@ def _case_out(case: Case, viewer: User) -> dict:
             "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
         },
         "due_at": case.due_at,
+        "supervision_due_at": case.supervision_due_at,
         "urge_at": case.urge_at,
         "overdue": selectors.is_overdue(case),
+        "overdue_by_seconds": int(selectors.overdue_by(case).total_seconds()),
         "overdue_count": case.overdue_count,
         "tier_raised": case.tier_raised,
         "place": case.place_label,
@@ -358,8 +365,6 @@ def _detail(case_id: int, viewer: User) -> dict:
 def _suggestions_out(case: Case, viewer: User) -> dict | None:
     """Triage suggestions are working notes for staff: residents (and anyone who sees the case
     only as its reporter) get null; duplicates are shown as the viewer may see them."""
-    from jinlin.triage.adapter import duplicate_cards
-
     stored = case.suggestions or {}
     if not stored or not selectors.is_staff_viewer(viewer, case):
         return None
@@ -370,7 +375,7 @@ def _suggestions_out(case: Case, viewer: User) -> dict | None:
         "categories": stored.get("categories", []),
         "unit": stored.get("unit"),
         "auto_dispatched": bool(stored.get("auto_dispatched")),
-        "duplicates": duplicate_cards(case, viewer),
+        "duplicates": selectors.duplicate_cards(case, viewer),
     }
 
 
@@ -483,11 +488,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -509,7 +517,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )

@@ -5,6 +5,7 @@ viewer's scope is 404, an action the case's state does not allow is 409."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -78,7 +79,20 @@ def _with_lights(cases):
     for case in cases:
         case.light = selectors.sla_light(case, now)
         case.light_label = _sla_label(case.light)
+        case.late_label = late_words(selectors.overdue_by(case, now))
     return cases
+
+
+def late_words(late: timedelta) -> str:
+    """ "超期 2 天 3 小时": how late a case is, to the hour (to the minute in its first hour)."""
+    if late <= timedelta(0):
+        return ""
+    days, hours, minutes = late.days, late.seconds // 3600, late.seconds % 3600 // 60
+    if days:
+        return _("Overdue by %(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("Overdue by %(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("Overdue by %(minutes)d min") % {"minutes": max(1, minutes)}
 
 
 def _sla_label(light: str) -> str:
@@ -384,8 +398,6 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
 def _triage_context(case, user, actions) -> dict | None:
     """What triage suggested on intake, for staff: categories, unit, whether the platform
     dispatched it, and duplicate candidates (a merge button on those the viewer may open)."""
-    from jinlin.triage.adapter import duplicate_cards
-
     stored = case.suggestions or {}
     if not stored:
         return None
@@ -395,18 +407,16 @@ def _triage_context(case, user, actions) -> dict | None:
         "unit": stored.get("unit"),
         "unit_percent": round(stored["unit"]["probability"] * 100) if stored.get("unit") else None,
         "auto_dispatched": stored.get("auto_dispatched"),
-        "duplicates": duplicate_cards(case, user),
+        "duplicates": selectors.duplicate_cards(case, user),
         "can_merge": "merge" in actions,
     }
 
 
 def _already_handled(case, user) -> list[dict]:
     """For the resident who reported it: open cases about the same problem nearby (已在办理)."""
-    from jinlin.triage.adapter import duplicate_cards
-
     if not case.is_open:
         return []
-    return duplicate_cards(case, user)
+    return selectors.duplicate_cards(case, user)
 
 
 @require_safe

@@ -23,7 +23,8 @@ from django.utils import timezone
 from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, TimelineEntry
 from jinlin.core.db import insert_instances
-from jinlin.core.workcalendar import working_time_between
+from jinlin.core.scope import prefix_q
+from jinlin.core.workcalendar import FastCalendar, working_time_between
 
 from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
 from .selectors import CODE_LENGTH, FAMILIES, RATING_ACTIONS, REPEAT_WINDOW, RESPONSE_ACTIONS, ROLLUP_SUMS
@@ -60,13 +61,11 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 class _WorkingClock:
     """Working time between two moments, in whole seconds, by bisection over the working periods of
-    a span of days (core.scale.FastCalendar, which reads them from the working calendar); moments
+    a span of days (core.workcalendar.FastCalendar, which reads them from the working calendar); moments
     outside the span fall back to workcalendar.working_time_between, which gives the same answer
     walking day by day (too slow for two million cases)."""
 
     def __init__(self, first: date, last: date):
-        from jinlin.core.scale import FastCalendar
-
         self.calendar = FastCalendar(first, last)
         self.low = self._us(datetime.combine(first, time.min, tzinfo=_tz()))
         self.high = self._us(datetime.combine(last + timedelta(days=1), time.min, tzinfo=_tz()))
@@ -375,10 +374,7 @@ def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
         for month, streets in by_month.items():
             # The prefixes find the rows by the (community, month) index; the exact street keeps
             # a district-only code ("350102") from taking in its district's streets.
-            prefixes = Q(pk__in=[])
-            for street in streets:
-                prefixes |= Q(community_code__startswith=street)
-            q |= Q(month=month, street__in=sorted(streets)) & prefixes
+            q |= Q(month=month, street__in=sorted(streets)) & prefix_q("community_code", streets)
         rows = rows.filter(q)
     sums = (
         rows.order_by()

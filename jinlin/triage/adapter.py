@@ -3,7 +3,7 @@
 The engine (`jinlin.triage.engine`, through `services.suggest`) knows text and labels only; this
 module knows cases:
 
-- `on_intake(case)`: called by `cases.services.case_submit` for every new case. Stores on the
+- `on_intake(case)`: called for every new case on its `case.submitted` event (subscribers.py). Stores on the
   case its top-3 categories (labels are `Category.code`, as in training), the responsible unit
   (labels are `OrgUnit.code`) and open cases it may duplicate, and lets the platform accept and
   dispatch it when the category model is confident. Never makes intake fail.
@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jinlin.cases.cache import TableCache
+from jinlin.cases.selectors import duplicate_cards  # noqa: F401  (moved to cases: a read of stored ids)
 from jinlin.core.models import OrgUnit
 
 from . import services
@@ -296,38 +297,6 @@ def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
     return [pks[i] for i in order]
 
 
-def duplicate_cards(case, viewer) -> list[dict]:
-    """The stored duplicate candidates as the viewer may see them: number and link when the
-    viewer may read that case, else only its title and status (what any resident may know:
-    that the problem is being handled)."""
-    from jinlin.cases import selectors
-    from jinlin.cases.machine import OPEN
-    from jinlin.cases.models import Case
-    from jinlin.cases.selectors import cases_visible_to
-
-    ids = (case.suggestions or {}).get("duplicates") or []
-    if not ids:
-        return []
-    rows = {c.pk: c for c in Case.objects.filter(pk__in=ids, status__in=OPEN).select_related("owner_unit")}
-    # The viewer's own cases, area and units decide most of them without the visibility rule's
-    # query; the rest (followed, escalated, handled before) are asked of the database.
-    visible = {pk for pk, c in rows.items() if selectors.sees_directly(viewer, c)}
-    rest = [pk for pk in rows if pk not in visible]
-    if rest:
-        visible |= set(cases_visible_to(viewer).filter(pk__in=rest).values_list("pk", flat=True))
-    return [
-        {
-            "id": pk if pk in visible else None,
-            "number": rows[pk].number if pk in visible else None,
-            "title": rows[pk].title,
-            "status": rows[pk].status,
-            "status_label": str(rows[pk].get_status_display()),
-        }
-        for pk in ids
-        if pk in rows
-    ]
-
-
 # ---------------------------------------------------------------- learning from history
 
 MIN_CASES = 50
@@ -452,6 +421,48 @@ def hotspots_for(user, *, days: int = HOTSPOT_DAYS, top: int = 10, now=None) -> 
     return out
 
 
+def case_hotspot_purity(*, days: int, now=None) -> dict:
+    """Hotspots over every case of the last `days` days, found exactly as the dashboard finds them
+    (per community, place names left out), and their purity by case title."""
+    from jinlin.cases.models import Case
+    from jinlin.triage.engine.hotspots import find_hotspots, purity
+
+    now = now or timezone.now()
+    rows = list(
+        Case.objects.filter(created_at__gte=now - timedelta(days=days), merged_into__isnull=True).values_list(
+            "pk", "title", "description", "community_id"
+        )
+    )
+    by_place: dict = {}
+    for row in rows:
+        by_place.setdefault(row[3], []).append(row)
+    names = _place_names(list(by_place))
+    spots = []
+    for community_id, members in by_place.items():
+        spots += find_hotspots(
+            [r[2] for r in members],
+            [r[1] for r in members],
+            ids=[r[0] for r in members],
+            top=len(members),
+            stop_phrases=names.get(community_id, []),
+        )
+    titles = {r[0]: r[1] for r in rows}
+    return {"cases": len(rows), "hotspots": len(spots), "purity": purity(spots, titles)}
+
+
+def _place_names(community_ids: list) -> dict:
+    """community id → the names of the places in and above it (estates, buildings, grids, the
+    community, its street and district), which hotspots leave out when comparing messages."""
+    from jinlin.core.models import OrgUnit
+
+    communities = OrgUnit.objects.filter(pk__in=[c for c in community_ids if c is not None])
+    out: dict = {}
+    for community in communities:
+        below = OrgUnit.objects.filter(code__startswith=community.code).values_list("name", flat=True)
+        out[community.pk] = [*below, *community.ancestors().values_list("name", flat=True)]
+    return out
+
+
 def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     from collections import defaultdict
 
@@ -467,8 +478,9 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     by_place = defaultdict(list)
     for row in rows:
         by_place[row[4]].append(row)
+    names = _place_names(list(by_place))
     found = []
-    for members in by_place.values():
+    for community_id, members in by_place.items():
         # Growth compares the recent half of the period with the half before it.
         found += find_hotspots(
             [r[2] for r in members],
@@ -479,6 +491,7 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
             # Keywords (jieba) are the costly part and are made for every hotspot returned;
             # a community's fourth problem rarely belongs among the district's top ten.
             top=min(top, PER_COMMUNITY),
+            stop_phrases=names.get(community_id, []),
         )
     found.sort(key=lambda s: (-s.score, -s.size, min(s.ids)))
     return [

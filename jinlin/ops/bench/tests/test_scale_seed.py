@@ -12,15 +12,15 @@ from jinlin.cases import sla
 from jinlin.cases.machine import ACTIVE, TERMINAL, check
 from jinlin.cases.models import Case, CaseReporter, LimitUnit, TimelineEntry
 from jinlin.cases.services import sla_sweep_run
+from jinlin.cases.sla import SlaCalendar
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.phones import normalize_mobile
-from jinlin.core.scale import (
+from jinlin.core.workcalendar import epoch_us as _us
+from jinlin.ops.scale import (
     SCALES,
     BulkWriter,
-    FastCalendar,
     ScaleAlreadySeeded,
     ScaleGenerator,
-    _us,
     ensure_categories,
     seed_scale,
 )
@@ -41,7 +41,7 @@ TZ = ZoneInfo("Asia/Shanghai")
     fraction=st.floats(min_value=0.05, max_value=0.95),
 )
 def test_fast_calendar_gives_the_deadlines_of_the_working_calendar(start, amount, unit, urge_hours, fraction):
-    calendar = FastCalendar(date(2024, 12, 1), date(2027, 12, 31))
+    calendar = SlaCalendar(date(2024, 12, 1), date(2027, 12, 31))
     limit = sla.Limit(amount, unit, urge_hours, fraction)
     due, urge = sla.deadlines(start, limit)
     assert calendar.deadlines(_us(start), limit) == (_us(due), _us(urge))

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jinlin.core.scale import ScaleSpec, seed_scale
+from jinlin.ops.scale import ScaleSpec, seed_scale
 
 # A Monday morning; the history before it crosses the 2025 and 2026 holidays and 调休 weekends.
 UNTIL = datetime(2026, 3, 9, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

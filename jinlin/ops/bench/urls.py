@@ -15,11 +15,11 @@ from ninja import NinjaAPI
 from ninja.responses import Status
 
 from jinlin.api import BearerToken
-from jinlin.bench import FLOOR_TABLE
 from jinlin.cases.api import CaseIn
+from jinlin.ops.bench import FLOOR_TABLE
 
 if os.environ.get("JINLIN_BENCH") != "1":
-    raise ImproperlyConfigured("jinlin.bench.urls is for `jinlin bench` only (it sets JINLIN_BENCH=1).")
+    raise ImproperlyConfigured("jinlin.ops.bench.urls is for `jinlin bench` only (it sets JINLIN_BENCH=1).")
 
 bench_api = NinjaAPI(title="bench", urls_namespace="bench", auth=BearerToken(), docs_url=None, openapi_url=None)
 

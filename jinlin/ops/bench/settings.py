@@ -1,6 +1,6 @@
 """The settings `jinlin bench` serves the platform with: the real ones, plus the floor endpoint.
 
-Loaded only by the benchmark's gunicorn (DJANGO_SETTINGS_MODULE=jinlin.bench.settings,
+Loaded only by the benchmark's gunicorn (DJANGO_SETTINGS_MODULE=jinlin.ops.bench.settings,
 JINLIN_BENCH=1, JINLIN_DEBUG=0); everything else is jinlin/settings.py as production runs it.
 """
 
@@ -12,9 +12,9 @@ from jinlin.settings import *  # noqa: F403
 from jinlin.settings import STORAGES
 
 if os.environ.get("JINLIN_BENCH") != "1":
-    raise ImproperlyConfigured("jinlin.bench.settings is for `jinlin bench` only (it sets JINLIN_BENCH=1).")
+    raise ImproperlyConfigured("jinlin.ops.bench.settings is for `jinlin bench` only (it sets JINLIN_BENCH=1).")
 
-ROOT_URLCONF = "jinlin.bench.urls"
+ROOT_URLCONF = "jinlin.ops.bench.urls"
 # Production serves static files collected with hashed names (collectstatic); the benchmark
 # requests no static file, and plain storage lets pages render without a collectstatic step.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

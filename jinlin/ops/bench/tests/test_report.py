@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from jinlin.bench.report import markdown
+from jinlin.ops.bench.report import markdown
 
 RESULT = {
     "scale": "district",

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from jinlin.bench import FLOOR_TABLE, load, run
 from jinlin.core.services import api_token_issue, user_create
+from jinlin.ops.bench import FLOOR_TABLE, load, run
 
 
 def test_percentiles_are_nearest_rank():
@@ -24,7 +24,7 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_the_bench_settings_refuse_to_load_without_the_bench_flag():
-    code = "import os; os.environ.pop('JINLIN_BENCH', None); import jinlin.bench.settings"
+    code = "import os; os.environ.pop('JINLIN_BENCH', None); import jinlin.ops.bench.settings"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)  # noqa: S603
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr
@@ -33,10 +33,10 @@ def test_the_bench_settings_refuse_to_load_without_the_bench_flag():
 @pytest.fixture
 def bench_urls(monkeypatch, settings):
     monkeypatch.setenv("JINLIN_BENCH", "1")
-    import jinlin.bench.urls
+    import jinlin.ops.bench.urls
 
-    importlib.reload(jinlin.bench.urls)
-    settings.ROOT_URLCONF = "jinlin.bench.urls"
+    importlib.reload(jinlin.ops.bench.urls)
+    settings.ROOT_URLCONF = "jinlin.ops.bench.urls"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

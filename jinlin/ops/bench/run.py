@@ -4,7 +4,7 @@ Order of the run, all against the same data in one go, so the ratios compare lik
 
 1. the database limit: single-row INSERT + COMMIT straight through the driver (no Django);
 2. gunicorn starts on a free loopback port (the README's production recipe: 2·cores+1 workers,
-   4 threads, DEBUG off) with the floor endpoint added (jinlin.bench.urls);
+   4 threads, DEBUG off) with the floor endpoint added (jinlin.ops.bench.urls);
 3. the floor, then case intake (POST /api/cases as seeded residents), closed loop at a fixed
    concurrency, after a warm-up;
 4. read latencies, one client at a time: inboxes, case detail, the public board and Open311
@@ -40,8 +40,8 @@ from jinlin.cases.machine import ACTIVE, Status
 from jinlin.cases.models import Case, Category
 from jinlin.cases.services import sla_sweep_run
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
-from jinlin.core.scale import CATEGORY_TREE
 from jinlin.core.services import api_token_issue
+from jinlin.ops.scale import CATEGORY_TREE
 from jinlin.stats.services import metrics_refresh
 
 from . import FLOOR_TABLE, load
@@ -286,7 +286,7 @@ def free_port() -> int:
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "jinlin.bench.settings",
+        "DJANGO_SETTINGS_MODULE": "jinlin.ops.bench.settings",
         "JINLIN_BENCH": "1",
         "JINLIN_DEBUG": "0",
     }

@@ -2,7 +2,7 @@
 
     jinlin seed --scale district && jinlin bench --json
 
-The harness is jinlin/bench/ (run.py); the method, the targets and the figures are in
+The harness is jinlin/ops/bench/ (run.py); the method, the targets and the figures are in
 docs/performance.md.
 """
 
@@ -10,8 +10,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jinlin.bench import report, run
-from jinlin.core.scale import SCALES
+from jinlin.ops.bench import report, run
+from jinlin.ops.scale import SCALES
 
 
 class Command(BaseCommand):

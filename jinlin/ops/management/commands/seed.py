@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jinlin.core.scale import DEFAULT_SEED, SCALES, ScaleAlreadySeeded, seed_scale
-from jinlin.demo import seed_demo_all
+from jinlin.ops.demo import seed_demo_all
+from jinlin.ops.scale import DEFAULT_SEED, SCALES, ScaleAlreadySeeded, seed_scale
 
 
 class Command(BaseCommand):

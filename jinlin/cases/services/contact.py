@@ -1,0 +1,21 @@
+"""Revealing a resident's contact details to those handling the case (PIPL: every reveal audited)."""
+
+from django.db import transaction
+
+from jinlin.core import policy
+from jinlin.core.audit import audit_record
+
+from .. import rules
+
+
+@transaction.atomic
+def case_reveal_contact(*, actor, case) -> dict:
+    """The exact address and phone, for those handling the case; every reveal is audited."""
+    # Residents see their own data without an audit trail of themselves; anyone else needs the
+    # policy row case.reveal_contact (the handlers, the place's staff, the dispatcher), audited.
+    if not rules.is_follower(actor, case):
+        policy.require(actor, "case.reveal_contact", case)
+        audit_record(actor=actor, action="case.reveal_contact", obj=case)
+    phone = case.contact_phone or (case.reporter.phone if case.reporter_id else "")
+    name = case.contact_name or (case.reporter.name if case.reporter_id else "")
+    return {"name": name, "phone": phone, "address": case.address}
