@@ -93,7 +93,10 @@ def seed_openness_demo(stdout=None) -> dict:
                 unit=community,
                 kind=DisclosureKind.FINANCE,
                 title=f"{on.year}年{on.month}月财务收支公开",
-                body=f"本月收入：办公经费拨款 {18000 + 300 * back} 元；支出：环境整治 {6200 + 110 * back} 元，活动经费 {2400 + 50 * back} 元，办公用品 {830 + 20 * back} 元。",
+                body=(
+                    f"本月收入：办公经费拨款 {18000 + 300 * back} 元；支出：环境整治 {6200 + 110 * back} 元，"
+                    f"活动经费 {2400 + 50 * back} 元，办公用品 {830 + 20 * back} 元。"
+                ),
                 schedule=monthly,
                 period=period,
                 published_at=datetime.combine(on.replace(day=1) + timedelta(days=40), time(9), tz),
