@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "jinlin.ops",
     "jinlin.notify",
     "jinlin.volunteers",
+    "jinlin.forum",
+    "jinlin.openness",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ urlpatterns = [
     path("centre/", include("jinlin.centre.urls")),
     path("people/", include("jinlin.people.urls")),
     path("volunteers/", include("jinlin.volunteers.urls")),
+    path("forum/", include("jinlin.forum.urls")),
+    path("open/", include("jinlin.openness.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

@@ -54,6 +54,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Time bank (时间银行)"), "volunteers:orders"),
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("Party members reporting in (双报到)"), "volunteers:party_members"),
+            Capability(_("Community topics (民声剧场)"), "forum:topics"),
+            Capability(_("Report to the discipline office (我要举报)"), "openness:report_new"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -94,6 +96,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Disputes and mediation"), "people:disputes"),
             Capability(_("Components (部件) on the map"), "people:components"),
             Capability(_("Volunteers and the time bank"), "volunteers:staff"),
+            Capability(_("People's theatre and meetings (民声剧场)"), "forum:meetings"),
+            Capability(_("Public disclosures (三务公开)"), "openness:home"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
