@@ -680,10 +680,25 @@ def case_merge(request, case_id: int, payload: MergeIn):
     return _act(request, case_id, services.case_merge, into=into, note=payload.note)
 
 
+class PublishIn(Schema):
+    note: str = ""
+    public_title: str | None = None
+    public_result: str | None = None
+
+
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: NoteIn = None):
-    """晒单: put a closed case on the public disclosure board."""
-    return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
+def case_publish(request, case_id: int, payload: PublishIn = None):
+    """晒单: put a closed case on the public disclosure board. `public_title` / `public_result` are
+    what the board shows (masked again on the server); left out, the masked title and result."""
+    payload = payload or PublishIn()
+    return _act(
+        request,
+        case_id,
+        services.case_publish,
+        note=payload.note,
+        public_title=payload.public_title,
+        public_result=payload.public_result,
+    )
 
 
 @router.post(

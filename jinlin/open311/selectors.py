@@ -118,7 +118,7 @@ def _rejection_notes(cases: list[Case]) -> dict[int, str]:
 
 def _status_notes(case: Case, rejection: str) -> str:
     if case.status in (Status.RESOLVED, Status.CLOSED):
-        return mask_text(case.result)
+        return mask_text(case.board_result)
     if case.status == Status.REJECTED:
         return mask_text(rejection)
     if case.status == Status.MERGED and case.merged_into_id:
@@ -149,7 +149,7 @@ def as_georeport(cases) -> list[dict]:
         else:
             # Published from another channel: the disclosure board shows the title, not the
             # resident's own words, so neither do we.
-            description = case.title
+            description = case.board_title
         updated = (case.resolved_at or case.closed_at or case.updated_at) if closed else case.updated_at
         records.append(
             {
