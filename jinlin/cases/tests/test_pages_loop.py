@@ -416,3 +416,20 @@ def test_supervision_needs_a_note_and_a_second_click_records_nothing(client, org
     assert client.post(url, {"note": "三日内说明超期原因"}).status_code == 302
     assert client.post(url, {"note": "三日内说明超期原因"}).status_code == 302
     assert case.timeline.filter(action="supervise").count() == 1
+
+
+def test_each_roles_home_card_counts_what_waits_for_it(client, org, people):
+    import re
+
+    submit(people)  # waits for the dispatcher
+    resolved = bring_to(Status.RESOLVED, org, people)  # waits for the resident's rating
+
+    def figure(user, key):
+        page = as_user(client, user).get(reverse("core:home")).text
+        found = re.search(rf'data-figure="{key}">.*?<strong>(\d+)</strong>', page, re.S)
+        return int(found.group(1)) if found else None
+
+    assert figure(people.dispatcher, "queue") == 1
+    assert figure(people.resident, "to_rate") == 1
+    assert figure(people.handler, "inbox") == 0  # resolved: nothing left for the unit to do
+    assert resolved.status == Status.RESOLVED
