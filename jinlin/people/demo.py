@@ -68,6 +68,14 @@ def _name(rng: random.Random, surname: str | None = None) -> str:
     return (surname or rng.choice(SURNAMES)) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+def _marital(rng: random.Random, age: int, relation: str) -> str:
+    if age < 20:
+        return "未婚"
+    if relation == Relation.SPOUSE:
+        return "已婚"
+    return rng.choices(["已婚", "未婚", "离异", "丧偶"], weights=[70, 15, 7, 8 if age >= 60 else 1])[0]
+
+
 def _home_unit(org: OrgUnit, children: dict[int, list[OrgUnit]]) -> OrgUnit | None:
     """The entrance (or building) a resident's role is bound to; an estate binding picks its first building."""
     unit = org
@@ -160,7 +168,7 @@ def seed_people_demo(stdout=None) -> dict:
             category=rng.choices(Category.values, weights=[50, 30, 15, 4, 1])[0],
             occupation="退休" if age >= 60 else ("学生" if age < 18 else rng.choice(OCCUPATIONS[1:])),
             education="小学" if age < 12 else rng.choice(EDUCATIONS),
-            marital_status="已婚" if age >= 25 and relation in (Relation.HEAD, Relation.SPOUSE) else "",
+            marital_status=_marital(rng, age, relation),
             created_at=now,
             updated_at=now,
         )
