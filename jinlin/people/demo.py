@@ -7,6 +7,7 @@ hard-coded codes, so this works on the demo district, the city and the test dist
 """
 
 import random
+import time
 from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -97,6 +98,7 @@ def seed_people_demo(stdout=None) -> dict:
     schedule_people_sweep()
     if Household.objects.exists():
         return {}
+    started = time.monotonic()
     rng = random.Random(SEED)
     now = timezone.now()
     today = timezone.localdate()
@@ -330,7 +332,7 @@ def seed_people_demo(stdout=None) -> dict:
     audit_record(actor=None, action="seed.people_demo", object_type="people.household", after=counts)
     if stdout is not None:
         stdout.write(
-            f"People registry: {counts['households']} households, {counts['residents']} residents, "
+            f"People registry in {time.monotonic() - started:.1f} s: {counts['households']} households, {counts['residents']} residents, "
             f"{counts['pairings']} care pairings ({counts['overdue']} overdue), {counts['disputes']} disputes, "
             f"{counts['components']} 部件, {counts['police_pairs']} police–grid pairs."
         )
