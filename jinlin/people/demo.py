@@ -332,7 +332,8 @@ def seed_people_demo(stdout=None) -> dict:
     audit_record(actor=None, action="seed.people_demo", object_type="people.household", after=counts)
     if stdout is not None:
         stdout.write(
-            f"People registry in {time.monotonic() - started:.1f} s: {counts['households']} households, {counts['residents']} residents, "
+            f"People registry in {time.monotonic() - started:.1f} s: {counts['households']} households, "
+            f"{counts['residents']} residents, "
             f"{counts['pairings']} care pairings ({counts['overdue']} overdue), {counts['disputes']} disputes, "
             f"{counts['components']} 部件, {counts['police_pairs']} police–grid pairs."
         )
