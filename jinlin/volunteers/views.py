@@ -282,7 +282,10 @@ def wish_list(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.wishes_visible_to(user)[:60])
     for w in rows:
         w.actions = policy.allowed_actions(user, w, "wish.", among=["wish.claim", "wish.fulfil", "wish.thank"])
-    return render(request, "volunteers/wishes.html", {"wishes": rows, "is_staff": selectors.is_staff(user)})
+    projects = list(selectors.aid_projects_for(user))
+    return render(
+        request, "volunteers/wishes.html", {"wishes": rows, "is_staff": selectors.is_staff(user), "projects": projects}
+    )
 
 
 WISH_ACTIONS = {"claim": "认领成功，请尽快帮助圆梦。", "fulfil": "已圆梦，谢谢你！", "thank": "感谢已送达。"}
