@@ -13,6 +13,7 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("staff/", views.staff, name="staff"),
     path("staff/volunteers/<int:pk>/decide/", views.volunteer_decide, name="volunteer_decide"),
+    path("staff/teams/new/", views.team_add, name="team_add"),
     path("staff/rewards/new/", views.reward_add, name="reward_add"),
     path("staff/rewards/<int:pk>/restock/", views.reward_restock, name="reward_restock"),
     path("wishes/", views.wish_list, name="wishes"),

@@ -323,3 +323,25 @@ def wish_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 __all__ = ["Decimal", "Need", "Team"]
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest) -> HttpResponse:
+    from .services import home_community
+
+    community = home_community(request.user)
+    if community is None:
+        messages.error(request, _("没有找到你所在的社区。"))
+    else:
+        _attempt(
+            request,
+            lambda: services.team_create(
+                actor=request.user,
+                community=community,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", TeamKind.OTHER),
+            ),
+            _("服务队已建立。"),
+        )
+    return redirect("volunteers:staff")

@@ -112,3 +112,10 @@ def test_messages_read_in_english_when_asked(tb):
     c = client_for(tb.elder)
     r = c.post("/volunteers/orders/new/", {"title": "", "hours": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "Say what help you need." in r.content.decode()
+
+
+def test_staff_form_a_team_on_the_page(tb):
+    r = client_for(tb.staff).post("/volunteers/staff/teams/new/", {"name": "桂香银发服务队", "kind": "silver"}, follow=True)
+    assert "服务队已建立" in r.content.decode() and "桂香银发服务队" in r.content.decode()
+    r = client_for(tb.elder).post("/volunteers/staff/teams/new/", {"name": "x", "kind": "silver"}, follow=True)
+    assert "服务队已建立" not in r.content.decode()
