@@ -115,7 +115,9 @@ def test_messages_read_in_english_when_asked(tb):
 
 
 def test_staff_form_a_team_on_the_page(tb):
-    r = client_for(tb.staff).post("/volunteers/staff/teams/new/", {"name": "桂香银发服务队", "kind": "silver"}, follow=True)
+    r = client_for(tb.staff).post(
+        "/volunteers/staff/teams/new/", {"name": "桂香银发服务队", "kind": "silver"}, follow=True
+    )
     assert "服务队已建立" in r.content.decode() and "桂香银发服务队" in r.content.decode()
     r = client_for(tb.elder).post("/volunteers/staff/teams/new/", {"name": "x", "kind": "silver"}, follow=True)
     assert "服务队已建立" not in r.content.decode()
