@@ -39,6 +39,7 @@ from django.utils import timezone
 from jinlin.cases.machine import ACTIVE, Status
 from jinlin.cases.models import Case, Category
 from jinlin.cases.services import sla_sweep_run
+from jinlin.centre import bench as centre_bench
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.services import api_token_issue
 from jinlin.ops.scale import CATEGORY_TREE
@@ -444,6 +445,16 @@ def run(
             "floor_over_db": _ratio(result["floor"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
         }
 
+        _say(stderr, f"Centre: bookings and registrations, concurrency {concurrency}, {seconds:.0f} s each …")
+        result["centre"] = centre_bench.run_phases(
+            port,
+            [t for t, _h in resident_tokens],
+            concurrency=concurrency,
+            seconds=seconds,
+            budget=budget,
+            stderr=stderr,
+        )
+
         _say(stderr, "Reads, one client at a time …")
         result["reads"] = {}
         context = (port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr)
@@ -518,6 +529,9 @@ def _reads(port, result, handler, handler_token, worker, worker_token, viewer, r
     open311 = _url("open311:requests", fmt="json")
     if open311:
         measure("open311_requests", [("GET", open311, None, {})])
+    from jinlin.people.bench import people_reads  # the household registry (issue 16)
+
+    people_reads(measure, result, worker, worker_token, stderr)
 
 
 def _dashboards(port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr,
