@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
@@ -22,6 +22,9 @@ from .models import Case, CasePhoto, Channel, Rating
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deep pages by number cost an OFFSET; past this, page by cursor (`after`). Also keeps the
+# OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE_NUMBER = 100_000
 
 
 # ---------------------------------------------------------------- schemas
@@ -491,7 +494,7 @@ def case_list(
     category: str | None = None,
     overdue: bool | None = None,
     q: str | None = None,
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
@@ -677,10 +680,25 @@ def case_merge(request, case_id: int, payload: MergeIn):
     return _act(request, case_id, services.case_merge, into=into, note=payload.note)
 
 
+class PublishIn(Schema):
+    note: str = ""
+    public_title: str | None = None
+    public_result: str | None = None
+
+
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: NoteIn = None):
-    """晒单: put a closed case on the public disclosure board."""
-    return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
+def case_publish(request, case_id: int, payload: PublishIn = None):
+    """晒单: put a closed case on the public disclosure board. `public_title` / `public_result` are
+    what the board shows (masked again on the server); left out, the masked title and result."""
+    payload = payload or PublishIn()
+    return _act(
+        request,
+        case_id,
+        services.case_publish,
+        note=payload.note,
+        public_title=payload.public_title,
+        public_result=payload.public_result,
+    )
 
 
 @router.post(

@@ -18,7 +18,15 @@ from jinlin.core import policy
 from jinlin.core.masking import mask_name, mask_phone
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.phones import normalize_mobile
-from jinlin.core.scope import PERSONAL_ROLES, active_assignments, area_codes, prefix_q, staff_unit_codes, units_under
+from jinlin.core.scope import (
+    PERSONAL_ROLES,
+    active_assignments,
+    area_code,
+    area_codes,
+    prefix_q,
+    staff_unit_codes,
+    units_under,
+)
 from jinlin.core.selectors import grids_with_boundaries
 
 from . import rules
@@ -537,6 +545,48 @@ def escalation_units(case: Case) -> QuerySet[OrgUnit]:
     from .services import ESCALATION_KINDS
 
     return _units_in([case.scope_code[:6]], ESCALATION_KINDS)
+
+
+@dataclass
+class UnitGroup:
+    key: str
+    label: str
+    units: list[OrgUnit]
+    collapsed: bool = False
+
+
+def escalation_groups(case: Case, units: list[OrgUnit]) -> list[UnitGroup]:
+    """The units a whistle may name, for a phone: the likely ones first (the category's department,
+    the police and the street and community of the place), then departments, police, the case's own
+    street and community, and everyone else (property companies, units based in the area) folded."""
+    likely_ids = set()
+    if case.category_id and case.category.department_id:
+        likely_ids.add(case.category.department_id)
+    places = set(_prefixes(case.scope_code))
+    own = [u for u in units if u.code in places or (u.kind == OrgKind.POLICE_STATION and _serves(u, places))]
+    likely_ids.update(u.pk for u in own)
+    likely = sorted((u for u in units if u.pk in likely_ids), key=lambda u: (u.kind != OrgKind.DEPARTMENT, u.code))
+    rest = [u for u in units if u.pk not in likely_ids]
+    departments = [u for u in rest if u.kind == OrgKind.DEPARTMENT]
+    police = [u for u in rest if u.kind == OrgKind.POLICE_STATION]
+    # The property company and units of the case's own community first.
+    others = sorted(
+        (u for u in rest if u.kind not in {OrgKind.DEPARTMENT, OrgKind.POLICE_STATION}),
+        key=lambda u: (area_code(u) not in places, u.code),
+    )
+    # With suggestions shown, the long lists start folded: the form must stay short on a phone.
+    groups = [
+        UnitGroup("likely", _("Suggested for this case"), likely),
+        UnitGroup("departments", _("Departments"), departments, bool(likely)),
+        UnitGroup("police", _("Police stations"), police, bool(likely)),
+        UnitGroup("others", _("Others on request (streets, communities, property companies …)"), others, True),
+    ]
+    return [g for g in groups if g.units]
+
+
+def _serves(station: OrgUnit, places: set[str]) -> bool:
+    """A police station hung under a street (or the district) serves the places under that parent."""
+    return area_code(station) in places
 
 
 def handlers_of(units: list[OrgUnit]) -> QuerySet[User]:

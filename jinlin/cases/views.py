@@ -286,7 +286,8 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
                 initial = {"unit": triage_unit}
             return forms.DispatchForm(*args, units=units, people=people, initial=initial)
         if action == "escalate":
-            return forms.EscalateForm(*args, units=selectors.escalation_units(case))
+            units = selectors.escalation_units(case)
+            return forms.EscalateForm(*args, units=units, groups=selectors.escalation_groups(case, list(units)))
         if action in {"reject", "return"}:
             return forms.ReasonForm(*args)
         if action == "resolve":
@@ -300,7 +301,11 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
             if not selectors.is_staff_viewer(user, case):
                 del form.fields["reply"]  # only staff notes can be internal
             return form
-        if action in {"reopen", "urge", "supervise", "publish"}:
+        if action == "supervise":
+            return forms.SuperviseForm(*args)
+        if action == "publish":
+            return forms.PublishForm(*args, initial=services.publish_preview(case))
+        if action in {"reopen", "urge"}:
             return forms.NoteForm(*args)
         return None  # claim, report_in: a button is enough
 
@@ -343,12 +348,15 @@ def _run(action, user, case, form):
         return s.case_report_in(actor=user, case=case)
     if action == "comment":
         return s.case_comment(actor=user, case=case, note=data["note"], reply=data.get("reply", False))
-    service = {
-        "reopen": s.case_reopen,
-        "urge": s.case_urge,
-        "supervise": s.case_supervise,
-        "publish": s.case_publish,
-    }[action]
+    if action == "publish":
+        return s.case_publish(
+            actor=user,
+            case=case,
+            note=data["note"],
+            public_title=data["public_title"],
+            public_result=data["public_result"],
+        )
+    service = {"reopen": s.case_reopen, "urge": s.case_urge, "supervise": s.case_supervise}[action]
     return service(actor=user, case=case, note=data["note"])
 
 
@@ -395,6 +403,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "followers_count": case.followers.count() + case.follows.count(),
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
+        "whistle_form": "escalate" in actions,
     }
 
 
