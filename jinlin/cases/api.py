@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
@@ -22,6 +22,9 @@ from .models import Case, CasePhoto, Channel, Rating
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deep pages by number cost an OFFSET; past this, page by cursor (`after`). Also keeps the
+# OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE_NUMBER = 100_000
 
 
 # ---------------------------------------------------------------- schemas
@@ -235,6 +238,8 @@ class NoteIn(Schema):
 
 class CommentIn(Schema):
     note: str
+    # A staff comment is internal unless it is a reply to the reporter (issue 13 §8).
+    reply: bool = False
 
 
 class EscalateIn(Schema):
@@ -352,7 +357,7 @@ def _detail(case_id: int, viewer: User) -> dict:
     case = _visible(viewer, case_id)
     out = _case_out(case, viewer)
     out["suggestions"] = _suggestions_out(case, viewer)
-    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     escalations = list(case.escalations.select_related("unit"))
     out["escalations"] = [
         {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at} for t in escalations
@@ -466,7 +471,7 @@ def _intake_detail(case: Case, viewer: User) -> dict:
 
 
 def _new_case_out(case: Case, viewer: User) -> dict:
-    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     return _new_case_rest(_case_out(case, viewer), case, viewer, timeline)
 
 
@@ -488,11 +493,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
-    page: int = 1,
+    q: str | None = None,
+    page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -514,7 +522,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )
@@ -632,7 +640,36 @@ def case_report_in(request, case_id: int):
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
 def case_comment(request, case_id: int, payload: CommentIn):
-    return _act(request, case_id, services.case_comment, note=payload.note)
+    return _act(request, case_id, services.case_comment, note=payload.note, reply=payload.reply)
+
+
+class FollowOut(Schema):
+    following: bool
+    followers: int
+
+
+def _followable(request, case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    return case
+
+
+@router.post("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_follow(request, case_id: int):
+    """我也关注: follow a case you can see (yours, in your grid, or on the public board)."""
+    case = _followable(request, case_id)
+    services.case_follow(actor=request.user, case=case)
+    return {"following": True, "followers": case.follows.count()}
+
+
+@router.delete("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_unfollow(request, case_id: int):
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    services.case_unfollow(actor=request.user, case=case)
+    return {"following": False, "followers": case.follows.count()}
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)
@@ -643,10 +680,25 @@ def case_merge(request, case_id: int, payload: MergeIn):
     return _act(request, case_id, services.case_merge, into=into, note=payload.note)
 
 
+class PublishIn(Schema):
+    note: str = ""
+    public_title: str | None = None
+    public_result: str | None = None
+
+
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: NoteIn = None):
-    """晒单: put a closed case on the public disclosure board."""
-    return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
+def case_publish(request, case_id: int, payload: PublishIn = None):
+    """晒单: put a closed case on the public disclosure board. `public_title` / `public_result` are
+    what the board shows (masked again on the server); left out, the masked title and result."""
+    payload = payload or PublishIn()
+    return _act(
+        request,
+        case_id,
+        services.case_publish,
+        note=payload.note,
+        public_title=payload.public_title,
+        public_result=payload.public_result,
+    )
 
 
 @router.post(

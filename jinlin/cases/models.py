@@ -229,6 +229,10 @@ class Case(models.Model):
 
     resolved_level = models.CharField(_("solved at level"), max_length=10, choices=ResolvedLevel.choices, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # What the disclosure board shows (晒单): the publisher's edit of the title and result, masked by
+    # core.masking; the original title and result stay on the record for the audit.
+    public_title = models.CharField(_("public title"), max_length=200, blank=True)
+    public_result = models.TextField(_("public result"), blank=True)
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
@@ -299,6 +303,14 @@ class Case(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"[:200]
+
+    @property
+    def board_title(self) -> str:
+        return self.public_title or self.title
+
+    @property
+    def board_result(self) -> str:
+        return self.public_result or self.result
 
     @property
     def is_open(self) -> bool:
@@ -461,3 +473,21 @@ class CasePhoto(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.pk}"
+
+
+class CaseFollow(models.Model):
+    """我也关注: a resident who sees the same problem follows the case instead of filing it again;
+    they are told its outcome, and followers count as a repeat-complaint signal."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower (我也关注)")
+        verbose_name_plural = _("followers (我也关注)")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_follow_once")]
+        indexes = [models.Index(fields=["user", "case"], name="case_follow_user")]
+
+    def __str__(self):
+        return f"{self.case_id} ← {self.user_id}"

@@ -211,4 +211,25 @@ POLICIES = (
     ),
 )
 
+
+def followable(user: User, case: Case) -> bool:
+    """我也关注: a case the person can see, on the public board, or open in the grid they live in."""
+    from .services.follow import can_follow
+
+    return can_follow(user, case)
+
+
+def following(user: User, case: Case) -> bool:
+    return True  # anyone may stop following (a no-op when they do not follow)
+
+
+POLICIES += (
+    Policy(
+        "case.follow",
+        personal=followable,
+        refusal=gettext_noop("You can follow only cases you can see: in your grid or on the public board."),
+    ),
+    Policy("case.unfollow", personal=following),
+)
+
 register(*POLICIES)

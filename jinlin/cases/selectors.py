@@ -5,6 +5,7 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 
 import base64
 import binascii
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,16 @@ from django.utils.translation import gettext as _
 from jinlin.core import policy
 from jinlin.core.masking import mask_name, mask_phone
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
-from jinlin.core.scope import PERSONAL_ROLES, active_assignments, area_codes, prefix_q, staff_unit_codes, units_under
+from jinlin.core.phones import normalize_mobile
+from jinlin.core.scope import (
+    PERSONAL_ROLES,
+    active_assignments,
+    area_code,
+    area_codes,
+    prefix_q,
+    staff_unit_codes,
+    units_under,
+)
 from jinlin.core.selectors import grids_with_boundaries
 
 from . import rules
@@ -143,6 +153,44 @@ def _my_units(user: User) -> list[int]:
     return [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
 
 
+# Words too common to narrow a search (jieba splits them off a query like "路灯坏了").
+_SEARCH_STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "在", "是", "有", "我", "我们", "你", "他", "她", "它", "这", "那", "也", "都", "就"]
+    + ["还", "很", "吗", "呢", "吧", "啊"]
+)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search: jieba's search-mode words, stop words and punctuation left out."""
+    import jieba  # loaded once per process (the web workers warm it up at start)
+
+    words = []
+    for word in jieba.cut(text.strip()):
+        word = word.strip()
+        if word and word not in _SEARCH_STOPWORDS and any(ch.isalnum() for ch in word) and word not in words:
+            words.append(word)
+    return words
+
+
+def search_q(text: str) -> Q:
+    """Cases matching a staff search: the case number, the reporter's phone (by its digest: phones are
+    stored encrypted), or every word of the query in the title, the text or the place's name."""
+    text = text.strip()
+    compact = "".join(text.split())
+    q = Q(number__startswith=compact) if compact.isdigit() else Q(pk__in=[])
+    if compact.isdigit() and len(compact) >= 11:
+        # Not a mobile number: the number prefix and the words still match.
+        with contextlib.suppress(ValidationError):
+            q |= Q(reporter__phone_digest=User.digest_phone(normalize_mobile(compact)))
+    words = search_words(text)
+    if words:
+        every = Q()
+        for word in words:
+            every &= Q(title__icontains=word) | Q(description__icontains=word) | Q(place_label__icontains=word)
+        q |= every
+    return q
+
+
 def case_list(
     user: User,
     *,
@@ -151,6 +199,7 @@ def case_list(
     org: OrgUnit | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
 ) -> QuerySet[Case]:
     """The filtered, always-scoped case list, soonest due first.
 
@@ -178,6 +227,8 @@ def case_list(
         qs = qs.filter(status__in=ACTIVE, overdue_since__isnull=False)
     elif overdue is False:
         qs = qs.filter(overdue_since__isnull=True)
+    if q and q.strip():
+        qs = qs.filter(search_q(q))
     qs = qs.filter(_visibility_q(user))
     return qs.select_related("category", "owner_unit", "owner_user").order_by("due_at", "pk")
 
@@ -267,6 +318,33 @@ def pending_reports(user: User) -> QuerySet[EscalationTarget]:
 
 def case_timeline(case: Case) -> QuerySet[TimelineEntry]:
     return case.timeline.select_related("actor", "actor_unit", "owner_unit").order_by("at", "pk")
+
+
+# Notes that stay among staff (issue 13 §8): supervision, urges, whistles and 报到 show to the
+# reporter as steps without their note; a staff comment shows only when marked as a reply.
+INTERNAL_NOTE_ACTIONS = frozenset({"supervise", "urge", "escalate", "report_in"})
+
+
+def is_internal(entry: TimelineEntry) -> bool:
+    """A staff comment not marked as a reply to the reporter. Comments written before replies
+    existed carry no mark, so they stay internal."""
+    return entry.action == "comment" and entry.actor_unit_id is not None and not (entry.data or {}).get("reply")
+
+
+def case_timeline_for(case: Case, viewer: User | None) -> list[TimelineEntry]:
+    """The timeline as `viewer` may read it: all of it for staff of the case, otherwise without
+    internal comments and with internal notes blanked."""
+    entries = list(case_timeline(case))
+    if viewer is not None and is_staff_viewer(viewer, case):
+        return entries
+    shown = []
+    for entry in entries:
+        if is_internal(entry):
+            continue
+        if entry.action in INTERNAL_NOTE_ACTIONS:
+            entry.note = ""
+        shown.append(entry)
+    return shown
 
 
 def public_cases() -> QuerySet[Case]:
@@ -467,6 +545,48 @@ def escalation_units(case: Case) -> QuerySet[OrgUnit]:
     from .services import ESCALATION_KINDS
 
     return _units_in([case.scope_code[:6]], ESCALATION_KINDS)
+
+
+@dataclass
+class UnitGroup:
+    key: str
+    label: str
+    units: list[OrgUnit]
+    collapsed: bool = False
+
+
+def escalation_groups(case: Case, units: list[OrgUnit]) -> list[UnitGroup]:
+    """The units a whistle may name, for a phone: the likely ones first (the category's department,
+    the police and the street and community of the place), then departments, police, the case's own
+    street and community, and everyone else (property companies, units based in the area) folded."""
+    likely_ids = set()
+    if case.category_id and case.category.department_id:
+        likely_ids.add(case.category.department_id)
+    places = set(_prefixes(case.scope_code))
+    own = [u for u in units if u.code in places or (u.kind == OrgKind.POLICE_STATION and _serves(u, places))]
+    likely_ids.update(u.pk for u in own)
+    likely = sorted((u for u in units if u.pk in likely_ids), key=lambda u: (u.kind != OrgKind.DEPARTMENT, u.code))
+    rest = [u for u in units if u.pk not in likely_ids]
+    departments = [u for u in rest if u.kind == OrgKind.DEPARTMENT]
+    police = [u for u in rest if u.kind == OrgKind.POLICE_STATION]
+    # The property company and units of the case's own community first.
+    others = sorted(
+        (u for u in rest if u.kind not in {OrgKind.DEPARTMENT, OrgKind.POLICE_STATION}),
+        key=lambda u: (area_code(u) not in places, u.code),
+    )
+    # With suggestions shown, the long lists start folded: the form must stay short on a phone.
+    groups = [
+        UnitGroup("likely", _("Suggested for this case"), likely),
+        UnitGroup("departments", _("Departments"), departments, bool(likely)),
+        UnitGroup("police", _("Police stations"), police, bool(likely)),
+        UnitGroup("others", _("Others on request (streets, communities, property companies …)"), others, True),
+    ]
+    return [g for g in groups if g.units]
+
+
+def _serves(station: OrgUnit, places: set[str]) -> bool:
+    """A police station hung under a street (or the district) serves the places under that parent."""
+    return area_code(station) in places
 
 
 def handlers_of(units: list[OrgUnit]) -> QuerySet[User]:

@@ -231,6 +231,8 @@ class User(AbstractBaseUser):
     is_superuser = models.BooleanField(_("superuser"), default=False)
     failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Set when an administrator resets the password: the next login must choose a new one.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     large_text = models.BooleanField(_("large text, high contrast (适老化)"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -300,6 +302,24 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user.name} → {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """One atomic counter of a rate limit or a login throttle (jinlin.core.ratelimit): hits in
+    the current window, and a block that a throttle may set. Shared by every worker process
+    through the database, so no Redis is needed; rows of past windows are pruned."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.FloatField(default=0.0)
+    count = models.PositiveIntegerField(default=0)
+    blocked_until = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
 
 
 class AuditQuerySet(models.QuerySet):

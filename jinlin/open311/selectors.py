@@ -16,7 +16,6 @@ is the resident's rating. If the resident is not satisfied the case is reopened 
 *current* status). `status_notes` carries our finer state, the result or the reason.
 """
 
-import re
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, Category, Channel, TimelineEntry
-from jinlin.core.masking import mask_id_number, mask_phone
+from jinlin.core.masking import mask_text
 from jinlin.core.models import OrgKind, OrgUnit
 from jinlin.core.scope import prefix_q
 
@@ -37,20 +36,6 @@ assert set(Status) == OPEN_STATUSES | CLOSED_STATUSES, "every case status must m
 
 # Three decimals of a degree ≈ 110 m: enough to find the estate or the street, not the flat.
 PUBLIC_COORDINATE_DECIMALS = 3
-
-# Mainland mobiles, landlines with an area code, and 18-character resident ID numbers.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-
-
-def mask_text(text: str) -> str:
-    """Free text as the public may see it: ID numbers and phone numbers masked."""
-    if not text:
-        return ""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _MOBILE.sub(lambda m: mask_phone(re.sub(r"[- ]", "", m.group(0)).removeprefix("+86")), text)
-    return _LANDLINE.sub(lambda m: m.group(0)[:4] + "****" + m.group(0)[-2:], text)
 
 
 def services_active() -> QuerySet[Category]:
@@ -133,7 +118,7 @@ def _rejection_notes(cases: list[Case]) -> dict[int, str]:
 
 def _status_notes(case: Case, rejection: str) -> str:
     if case.status in (Status.RESOLVED, Status.CLOSED):
-        return mask_text(case.result)
+        return mask_text(case.board_result)
     if case.status == Status.REJECTED:
         return mask_text(rejection)
     if case.status == Status.MERGED and case.merged_into_id:
@@ -164,7 +149,7 @@ def as_georeport(cases) -> list[dict]:
         else:
             # Published from another channel: the disclosure board shows the title, not the
             # resident's own words, so neither do we.
-            description = case.title
+            description = case.board_title
         updated = (case.resolved_at or case.closed_at or case.updated_at) if closed else case.updated_at
         records.append(
             {
@@ -179,7 +164,7 @@ def as_georeport(cases) -> list[dict]:
                 "requested_datetime": _local_iso(case.created_at),
                 "updated_datetime": _local_iso(updated),
                 "expected_datetime": _local_iso(case.due_at),
-                "address": case.place_label or None,
+                "address": mask_text(case.place_label) or None,
                 "address_id": None,
                 "zipcode": None,
                 "lat": _public_point(case.lat),

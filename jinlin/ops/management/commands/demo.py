@@ -23,6 +23,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from jinlin.cases.tasks import schedule_sla_sweep
+from jinlin.centre.tasks import schedule_centre_sweep
 from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES, DEMO_RESIDENTS
 from jinlin.core.models import Role, RoleAssignment, User
 from jinlin.ops.demo import seed_demo_all
@@ -128,6 +129,7 @@ class Command(BaseCommand):
         seed_demo_all(stdout=self.stdout)
         # The minutely SLA sweep re-enqueues itself once started; the worker below runs it.
         schedule_sla_sweep()
+        schedule_centre_sweep()  # overdue 代办 urged, weekly classes generated ahead
         schedule_metrics_refresh(first=True)  # the metrics' tables: now, then every minute
         accounts = demo_account_lines()
         # The children open their own connections; SQLite must not see this one hold a lock.
