@@ -8,4 +8,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("Residents' requests (诉求)")
 
     def ready(self) -> None:
-        from . import policies  # noqa: F401  (registers one policy row per case action)
+        from . import home, policies  # noqa: F401  (one policy row per case action; the home cards' figures)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .home import Figure, figures_for
 from .models import Role, RoleAssignment, User
 
 # Roles whose work is at a desk: they get the wide console with a side nav. Residents and people
@@ -213,6 +214,7 @@ class RoleCard:
     assignment: RoleAssignment
     guide: RoleGuide
     links: list[Link]
+    figures: list[Figure] = field(default_factory=list)
 
     @property
     def role(self) -> str:
@@ -230,7 +232,7 @@ def role_cards(user: User, assignments: list[RoleAssignment]) -> list[RoleCard]:
         if guide is None:  # a role added to the model but not described yet
             continue
         links = [Link(str(c.label), _url(c, user)) for c in guide.capabilities]
-        cards.append(RoleCard(assignment, guide, links))
+        cards.append(RoleCard(assignment, guide, links, figures_for(user, assignment)))
     return cards
 
 

@@ -39,7 +39,6 @@ from django.utils import timezone
 from jinlin.cases.machine import ACTIVE, Status
 from jinlin.cases.models import Case, Category
 from jinlin.cases.services import sla_sweep_run
-from jinlin.centre import bench as centre_bench
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.services import api_token_issue
 from jinlin.ops.scale import CATEGORY_TREE
@@ -47,6 +46,7 @@ from jinlin.stats.services import metrics_refresh
 from jinlin.volunteers.bench import timebank_bench
 
 from . import FLOOR_TABLE, load
+from . import centre as centre_bench
 
 HOST = "127.0.0.1"
 RESIDENTS = 64

@@ -77,7 +77,6 @@ class TestTheDemoCity:
         g1_community = "350102001001"
         for phone in DEMO_RESIDENTS:
             user = User.objects.get_by_phone(phone)
-            # Other apps' demos give some of them more roles (volunteer); their home is the resident's.
             home = RoleAssignment.objects.select_related("org").get(user=user, role=Role.RESIDENT).org
             assert home.code.startswith(g1_community) and home.kind == OrgKind.ENTRANCE
         login(DEMO_RESIDENTS[0])
