@@ -7,7 +7,6 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
@@ -42,6 +41,8 @@ def households_export(
         .prefetch_related("tags")
         .order_by("unit_code", "household__room", "id")
     )
+    from openpyxl import Workbook  # only when exporting: web workers start without numpy
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("住户")
     ws.append(COLUMNS)

@@ -16,8 +16,6 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
 
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
@@ -66,6 +64,11 @@ def err(row: int, column: str, message: str) -> dict:
 
 
 def template_bytes() -> bytes:
+    # openpyxl (and the numpy it loads when present) only when a workbook is made or read: web
+    # workers start without the numerical libraries (triage/tests/test_startup.py).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     ws.title = "住户"
@@ -153,6 +156,8 @@ def _read_xlsx(upload) -> list[tuple]:
     if not zipfile.is_zipfile(upload):
         raise ImportRejected([err(0, "file", not_xlsx)])
     upload.seek(0)
+    from openpyxl import load_workbook
+
     try:
         wb = load_workbook(upload, read_only=True, data_only=True)
         ws = wb.worksheets[0]

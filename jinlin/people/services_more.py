@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
 from jinlin.core.events import emit
-from jinlin.core.grids import grid_at
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import has_role
 
@@ -237,6 +236,8 @@ def component_create(
         raise ValidationError({"code": _("A component with this code exists already.")})
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationError({"lat": _("A point needs a valid latitude and longitude.")})
+    from jinlin.core.grids import grid_at  # numpy and shapely: not on a web worker's start-up path
+
     grid = grid_at(lat, lng)
     if actor is not None:
         # The point decides the place: only staff whose area holds it may register the 部件.

@@ -346,6 +346,9 @@ def test_list_pages_take_the_same_number_of_queries_for_more_cases(client, org, 
     if who:
         as_user(client, getattr(people, who))
     add(2)
+    # The first request of a session also stamps the session's activity (idle timeout): not a cost
+    # that grows with the cases, so it is left out of the comparison.
+    client.get(reverse(f"cases:{page}"))
     few = _queries(client, reverse(f"cases:{page}"))
     add(4)
     assert _queries(client, reverse(f"cases:{page}")) == few
