@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
+from jinlin.core import ratelimit
 from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
@@ -426,7 +427,9 @@ def categories_list(request):
 
 @router.post("/cases", response={201: CaseDetailOut, 403: ErrorOut, 422: ErrorOut})
 def case_create(request, payload: CaseIn):
-    """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case."""
+    """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case.
+    Limited per user and per address (429 with Retry-After; settings.RATE_LIMITS["intake"])."""
+    ratelimit.check("intake", user=request.user)
     case, created = services.case_submit(
         actor=request.user,
         title=payload.title,
@@ -655,6 +658,7 @@ def case_publish(request, case_id: int, payload: NoteIn = None):
 def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"):
     """Upload up to 9 photos (multipart field `photos`, `kind` intake|result): images only, ≤ 10 MB each."""
     case = _visible(request.user, case_id)
+    ratelimit.check("upload", user=request.user)
     try:
         added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
     except TransitionNotAllowed as exc:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from jinlin.core import ratelimit
 from jinlin.core.models import Role
 from jinlin.core.scope import has_role
 
@@ -112,6 +113,7 @@ def _submit_page(request, mode: str):
         form = form_class(request.POST, request.FILES, categories=categories)
         if form.is_valid():
             data = form.cleaned_data
+            ratelimit.check("intake", user=user)
             try:
                 # One transaction: a photo refused by its content leaves no case without it.
                 with transaction.atomic():
