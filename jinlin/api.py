@@ -85,9 +85,22 @@ def on_bug(request, exc):
 
 # Routers come last: their modules import services that import this module's neighbours.
 from .cases.api import router as cases_router  # noqa: E402
+from .centre.api import router as centre_router  # noqa: E402
 from .core.api import router as core_router  # noqa: E402
+from .forum.api import router as forum_router  # noqa: E402
+from .notify.api import router as notify_router  # noqa: E402
+from .openness.api import router as openness_router  # noqa: E402
+from .people.api import router as people_router  # noqa: E402
 from .stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", cases_router)
 api.add_router("/", stats_router)
+api.add_router("/", notify_router)
+api.add_router("/", centre_router)
+api.add_router("/", people_router)
+from .volunteers.api import router as volunteers_router  # noqa: E402
+
+api.add_router("/", volunteers_router)
+api.add_router("/", forum_router)
+api.add_router("/", openness_router)

@@ -49,7 +49,13 @@ INSTALLED_APPS = [
     "jinlin.triage",
     "jinlin.stats",
     "jinlin.open311",
+    "jinlin.centre",
+    "jinlin.people",
     "jinlin.ops",
+    "jinlin.notify",
+    "jinlin.volunteers",
+    "jinlin.forum",
+    "jinlin.openness",
 ]
 
 MIDDLEWARE = [

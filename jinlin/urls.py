@@ -12,6 +12,12 @@ urlpatterns = [
     path("open311/v2/", include("jinlin.open311.urls")),
     path("stats/", include("jinlin.stats.urls")),
     path("cases/", include("jinlin.cases.urls")),
+    path("notify/", include("jinlin.notify.urls")),
+    path("centre/", include("jinlin.centre.urls")),
+    path("people/", include("jinlin.people.urls")),
+    path("volunteers/", include("jinlin.volunteers.urls")),
+    path("forum/", include("jinlin.forum.urls")),
+    path("open/", include("jinlin.openness.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

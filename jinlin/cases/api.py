@@ -88,8 +88,10 @@ class CaseOut(Schema):
     channel: str
     owner: OwnerOut
     due_at: datetime
+    supervision_due_at: datetime | None
     urge_at: datetime | None
     overdue: bool
+    overdue_by_seconds: int
     overdue_count: int
     tier_raised: int
     place: str
@@ -237,6 +239,8 @@ class NoteIn(Schema):
 
 class CommentIn(Schema):
     note: str
+    # A staff comment is internal unless it is a reply to the reporter (issue 13 §8).
+    reply: bool = False
 
 
 class EscalateIn(Schema):
@@ -300,8 +304,10 @@ def _case_out(case: Case, viewer: User) -> dict:
             "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
         },
         "due_at": case.due_at,
+        "supervision_due_at": case.supervision_due_at,
         "urge_at": case.urge_at,
         "overdue": selectors.is_overdue(case),
+        "overdue_by_seconds": int(selectors.overdue_by(case).total_seconds()),
         "overdue_count": case.overdue_count,
         "tier_raised": case.tier_raised,
         "place": case.place_label,
@@ -352,7 +358,7 @@ def _detail(case_id: int, viewer: User) -> dict:
     case = _visible(viewer, case_id)
     out = _case_out(case, viewer)
     out["suggestions"] = _suggestions_out(case, viewer)
-    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     escalations = list(case.escalations.select_related("unit"))
     out["escalations"] = [
         {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at} for t in escalations
@@ -468,7 +474,7 @@ def _intake_detail(case: Case, viewer: User) -> dict:
 
 
 def _new_case_out(case: Case, viewer: User) -> dict:
-    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     return _new_case_rest(_case_out(case, viewer), case, viewer, timeline)
 
 
@@ -490,11 +496,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    q: str | None = None,
     page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ):
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -516,7 +525,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )
@@ -634,7 +643,36 @@ def case_report_in(request, case_id: int):
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
 def case_comment(request, case_id: int, payload: CommentIn):
-    return _act(request, case_id, services.case_comment, note=payload.note)
+    return _act(request, case_id, services.case_comment, note=payload.note, reply=payload.reply)
+
+
+class FollowOut(Schema):
+    following: bool
+    followers: int
+
+
+def _followable(request, case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    return case
+
+
+@router.post("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_follow(request, case_id: int):
+    """我也关注: follow a case you can see (yours, in your grid, or on the public board)."""
+    case = _followable(request, case_id)
+    services.case_follow(actor=request.user, case=case)
+    return {"following": True, "followers": case.follows.count()}
+
+
+@router.delete("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_unfollow(request, case_id: int):
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    services.case_unfollow(actor=request.user, case=case)
+    return {"following": False, "followers": case.follows.count()}
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)
@@ -645,10 +683,25 @@ def case_merge(request, case_id: int, payload: MergeIn):
     return _act(request, case_id, services.case_merge, into=into, note=payload.note)
 
 
+class PublishIn(Schema):
+    note: str = ""
+    public_title: str | None = None
+    public_result: str | None = None
+
+
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: NoteIn = None):
-    """晒单: put a closed case on the public disclosure board."""
-    return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
+def case_publish(request, case_id: int, payload: PublishIn = None):
+    """晒单: put a closed case on the public disclosure board. `public_title` / `public_result` are
+    what the board shows (masked again on the server); left out, the masked title and result."""
+    payload = payload or PublishIn()
+    return _act(
+        request,
+        case_id,
+        services.case_publish,
+        note=payload.note,
+        public_title=payload.public_title,
+        public_result=payload.public_result,
+    )
 
 
 @router.post(

@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "jinlin.cases"
     label = "cases"
     verbose_name = _("Residents' requests (诉求)")
+
+    def ready(self) -> None:
+        from . import home, policies  # noqa: F401  (one policy row per case action; the home cards' figures)

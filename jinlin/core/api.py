@@ -1,9 +1,12 @@
 from datetime import datetime
 
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from . import accounts, ratelimit, selectors, services
+from .models import OrgKind
 
 router = Router(tags=["accounts"])
 
@@ -91,3 +94,39 @@ def password_change(request, payload: PasswordIn):
 @router.get("/me", response=MeOut)
 def me(request):
     return selectors.user_profile(request.user)
+
+
+class OrgUnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+@router.get("/org-units", response=list[OrgUnitOut], tags=["org units"])
+def org_units_list(request, kind: str = "", parent: int | None = None, under: int | None = None, q: str = ""):
+    """The org units the caller may see (the scope rule: the areas their roles reach and the units
+    they work for), in tree order, at most 2,000. `kind`: one kind (city, district, street,
+    community, grid, department …); `parent`: the id of the parent; `under`: the id of a unit whose
+    subtree (itself included) to list — 404 if the caller may not see it; `q`: words of the name or
+    the beginning of the code."""
+    kind = kind.strip()
+    if kind and kind not in OrgKind.values:
+        raise ValidationError({"kind": _("Unknown kind %(kind)s.") % {"kind": kind[:40]}})
+    root = None
+    if under is not None:
+        root = selectors.org_unit_get(request.user, under)
+        if root is None:
+            raise Http404
+    units = selectors.org_units_search(request.user, kind=kind, parent_id=parent, under=root, q=q[:100])
+    return list(units.only("pk", "code", "name", "kind", "parent_id")[: selectors.ORG_UNITS_MAX])
+
+
+@router.get("/org-units/{unit_id}", response={200: OrgUnitOut, 404: ErrorOut}, tags=["org units"])
+def org_unit_detail(request, unit_id: int):
+    """One org unit; 404 if it does not exist or the caller may not see it."""
+    unit = selectors.org_unit_get(request.user, unit_id)
+    if unit is None:
+        raise Http404
+    return unit

@@ -19,6 +19,7 @@ from .masking import mask_phone
 
 class OrgKind(models.TextChoices):
     # The administrative chain (ORG-1).
+    CITY = "city", _("City (市)")
     DISTRICT = "district", _("District / county (区县)")
     STREET = "street", _("Street / township (街道/乡镇)")
     COMMUNITY = "community", _("Community / village (社区/村)")
@@ -44,6 +45,7 @@ class OrgKind(models.TextChoices):
 
 
 PLACE_KINDS = {
+    OrgKind.CITY,
     OrgKind.DISTRICT,
     OrgKind.STREET,
     OrgKind.COMMUNITY,
@@ -56,7 +58,8 @@ PLACE_KINDS = {
 # Which kinds may hang under which: the tree is checked when a unit is created, so a building
 # can never end up directly under a street and break the prefix scope.
 ALLOWED_PARENTS: dict[str, set[str | None]] = {
-    OrgKind.DISTRICT: {None},
+    OrgKind.CITY: {None},
+    OrgKind.DISTRICT: {OrgKind.CITY, None},
     OrgKind.STREET: {OrgKind.DISTRICT},
     OrgKind.COMMUNITY: {OrgKind.STREET},
     OrgKind.GRID: {OrgKind.COMMUNITY},
@@ -68,9 +71,9 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
     OrgKind.PARTY_BRANCH: {OrgKind.ESTATE},
     OrgKind.PARTY_GROUP: {OrgKind.BUILDING},
     OrgKind.PARTY_HOUSEHOLD: {OrgKind.BUILDING, OrgKind.ENTRANCE},
-    OrgKind.COMMAND_CENTRE: {OrgKind.DISTRICT, OrgKind.STREET},
-    OrgKind.DEPARTMENT: {OrgKind.DISTRICT, OrgKind.STREET},
-    OrgKind.DISCIPLINE: {OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.COMMAND_CENTRE: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.DEPARTMENT: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.DISCIPLINE: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
     OrgKind.POLICE_STATION: {OrgKind.DISTRICT, OrgKind.STREET},
     OrgKind.PROPERTY_COMPANY: {OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY, OrgKind.ESTATE},
     OrgKind.OWNERS_COMMITTEE: {OrgKind.ESTATE},

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .home import Figure, figures_for
 from .models import Role, RoleAssignment, User
 
 # Roles whose work is at a desk: they get the wide console with a side nav. Residents and people
@@ -49,6 +50,13 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("Messages and notices"), "notify:inbox"),
+            Capability(_("My neighbourhood centre (邻里中心)"), "centre:index"),
+            Capability(_("Time bank (时间银行)"), "volunteers:orders"),
+            Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
+            Capability(_("Party members reporting in (双报到)"), "volunteers:party_members"),
+            Capability(_("Community topics (民声剧场)"), "forum:topics"),
+            Capability(_("Report to the discipline office (我要举报)"), "openness:report_new"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -68,6 +76,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("File a patrol report"), "cases:patrol"),
             Capability(_("Household visits"), "people:visits"),
             Capability(_("Map of my grid"), "cases:map"),
+            Capability(_("Send a notice to my grid (通知公告)"), "notify:broadcast"),
+            Capability(_("Confirm residents' homes"), "notify:homes"),
         ),
     ),
     Role.COMMUNITY_STAFF: RoleGuide(
@@ -78,6 +88,17 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
+            Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
+            Capability(_("代办 queue (红色代办)"), "centre:errands"),
+            Capability(_("Household records"), "people:households"),
+            Capability(_("Import households from Excel"), "people:import"),
+            Capability(_("Population profile"), "people:profile"),
+            Capability(_("Disputes and mediation"), "people:disputes"),
+            Capability(_("Components (部件) on the map"), "people:components"),
+            Capability(_("Volunteers and the time bank"), "volunteers:staff"),
+            Capability(_("People's theatre and meetings (民声剧场)"), "forum:meetings"),
+            Capability(_("Public disclosures (三务公开)"), "openness:home"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -141,8 +162,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         (
             Capability(_("Whistles for me to answer (网格吹哨民警报到)"), "cases:whistles"),
             # Patrol reports are filed by the grid worker (cases.services: grid_patrol); police join them.
-            Capability(_("Joint patrols")),
+            Capability(_("Joint patrols"), "people:patrols"),
             Capability(_("Anti-fraud alerts"), "notify:alerts"),
+            Capability(_("Household records"), "people:households"),
         ),
     ),
     Role.VOLUNTEER: RoleGuide(
@@ -152,6 +174,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Time-bank requests"), "volunteers:orders"),
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("My service hours"), "volunteers:ledger"),
+            Capability(_("代办 errands for neighbours (红色代办)"), "centre:errands"),
         ),
     ),
     Role.PLATFORM_ADMIN: RoleGuide(
@@ -163,6 +186,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Role assignments"), "admin:core_roleassignment_changelist", admin_site=True),
             Capability(_("Audit log"), "core:audit"),
             Capability(_("Admin site"), "admin:index", admin_site=True),
+            Capability(_("Message deliveries"), "notify:deliveries"),
         ),
     ),
 }
@@ -190,6 +214,7 @@ class RoleCard:
     assignment: RoleAssignment
     guide: RoleGuide
     links: list[Link]
+    figures: list[Figure] = field(default_factory=list)
 
     @property
     def role(self) -> str:
@@ -207,7 +232,7 @@ def role_cards(user: User, assignments: list[RoleAssignment]) -> list[RoleCard]:
         if guide is None:  # a role added to the model but not described yet
             continue
         links = [Link(str(c.label), _url(c, user)) for c in guide.capabilities]
-        cards.append(RoleCard(assignment, guide, links))
+        cards.append(RoleCard(assignment, guide, links, figures_for(user, assignment)))
     return cards
 
 

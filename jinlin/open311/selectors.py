@@ -26,6 +26,7 @@ from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, Category, Channel, TimelineEntry
 from jinlin.core.masking import mask_text
 from jinlin.core.models import OrgKind, OrgUnit
+from jinlin.core.scope import prefix_q
 
 from .models import Submission
 
@@ -46,8 +47,10 @@ def service_get(code: str) -> Category | None:
 
 
 def jurisdiction_exists(jurisdiction_id: str) -> bool:
-    """A jurisdiction is a district (区县) of the org tree, named by its GB/T 2260 code."""
-    return OrgUnit.objects.filter(kind=OrgKind.DISTRICT, code=jurisdiction_id, is_active=True).exists()
+    """A jurisdiction is a district (区县) or a city (市) of the org tree, named by its code."""
+    return OrgUnit.objects.filter(
+        kind__in=[OrgKind.DISTRICT, OrgKind.CITY], code=jurisdiction_id, is_active=True
+    ).exists()
 
 
 def submission_by_token(token: str) -> Submission | None:
@@ -59,7 +62,7 @@ def public_requests(jurisdiction_id: str = "") -> QuerySet[Case]:
     filed_here = Q(channel=Channel.OPEN311) | Q(open311_submission__isnull=False)
     qs = Case.objects.filter(filed_here | published)
     if jurisdiction_id:
-        qs = qs.filter(scope_code__startswith=jurisdiction_id)
+        qs = qs.filter(prefix_q("scope_code", [jurisdiction_id]))
     return qs.select_related("category", "owner_unit", "merged_into", "open311_submission")
 
 
@@ -115,7 +118,7 @@ def _rejection_notes(cases: list[Case]) -> dict[int, str]:
 
 def _status_notes(case: Case, rejection: str) -> str:
     if case.status in (Status.RESOLVED, Status.CLOSED):
-        return mask_text(case.result)
+        return mask_text(case.board_result)
     if case.status == Status.REJECTED:
         return mask_text(rejection)
     if case.status == Status.MERGED and case.merged_into_id:
@@ -146,7 +149,7 @@ def as_georeport(cases) -> list[dict]:
         else:
             # Published from another channel: the disclosure board shows the title, not the
             # resident's own words, so neither do we.
-            description = case.title
+            description = case.board_title
         updated = (case.resolved_at or case.closed_at or case.updated_at) if closed else case.updated_at
         records.append(
             {

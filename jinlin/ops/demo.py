@@ -8,10 +8,16 @@ the Open311 demo key. Each piece skips itself when already present, so this runs
 from django.utils.translation import gettext as _
 
 from jinlin.cases.demo import seed_cases_demo
+from jinlin.centre.demo import seed_centre_demo
 from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
+from jinlin.forum.demo import seed_forum_demo
+from jinlin.notify.demo import seed_notify_demo
 from jinlin.open311.services import seed_open311_demo
+from jinlin.openness.demo import seed_openness_demo
+from jinlin.people.demo import seed_people_demo
 from jinlin.stats.services import metrics_refresh
+from jinlin.volunteers.demo import seed_volunteers_demo
 
 
 def seed_demo_all(stdout=None) -> None:
@@ -25,6 +31,12 @@ def seed_demo_all(stdout=None) -> None:
     if AuditEntry.objects.filter(action="seed.demo").exists():
         seed_cases_demo(stdout=stdout)
         seed_open311_demo()
+        seed_notify_demo(stdout=stdout)
+        seed_centre_demo(stdout=stdout)
+        seed_people_demo(stdout=stdout)
+        seed_volunteers_demo(stdout=stdout)
+        seed_forum_demo(stdout=stdout)
+        seed_openness_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import OrgKind, OrgUnit, Role, User
+from jinlin.core import policy
+from jinlin.core.models import OrgKind, OrgUnit, User
 
 from .. import rules, sla
 from ..machine import OPEN, Status, check
@@ -12,7 +13,7 @@ from ..models import (
     Case,
     CaseReporter,
 )
-from .common import _deny, _lock, _now, _text, _write
+from .common import _acting_unit, _lock, _now, _text, _write
 from .reference import _category, _tier
 
 # Units a case may be dispatched to, and units a whistle (吹哨) may name (警网融合: police too).
@@ -29,13 +30,9 @@ DISPATCH_KINDS = {
 }
 
 
-def _dispatcher(actor, case):
-    if actor is None:
-        return None
-    grant = rules.covering(actor, case, Role.DISPATCHER)
-    if grant is None:
-        _deny(_("Only the command centre covering this place may do this."))
-    return grant.org
+def _dispatcher(actor, case, action: str):
+    """The command centre the dispatcher acts for (policy rows case.accept … case.transfer)."""
+    return _acting_unit(actor, action, case, platform=True)
 
 
 @transaction.atomic
@@ -56,7 +53,7 @@ def case_accept(
 
 def _accept(actor, case, *, category_code, tier, note, at, data) -> Case:
     """case_accept on a case already locked by the caller."""
-    unit = _dispatcher(actor, case)
+    unit = _dispatcher(actor, case, "accept")
     note = _text(note, "note")
     fields = {}
     # By id: the locked row has no related category loaded, and most accepts keep it.
@@ -74,7 +71,7 @@ def case_reject(*, actor, case, reason: str, at=None) -> Case:
     """不予受理, with the reason the resident will read."""
     at = _now(at)
     case = _lock(case)
-    unit = _dispatcher(actor, case)
+    unit = _dispatcher(actor, case, "reject")
     reason = _text(reason, "reason", required=True)
     return _write(
         case, action="reject", actor=actor, unit=unit, at=at, note=reason, fields={"result": reason, "closed_at": at}
@@ -92,7 +89,7 @@ def case_dispatch(
 
 def _dispatch(actor, case, *, unit: OrgUnit, user: User | None, note: str, at, data: dict | None) -> Case:
     """case_dispatch on a case already locked by the caller."""
-    acting_unit = _dispatcher(actor, case)
+    acting_unit = _dispatcher(actor, case, "transfer" if case.status == Status.DISPATCHED else "dispatch")
     note = _text(note, "note")
     if not unit.is_active or unit.kind not in DISPATCH_KINDS:
         raise ValidationError({"unit_id": _("Cases cannot be dispatched to %(unit)s.") % {"unit": unit.name}})
@@ -140,8 +137,8 @@ def case_merge(*, actor, case: Case, into: Case, note: str = "", at=None) -> Cas
     # Lock both rows in id order so two merges in opposite directions cannot deadlock.
     locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[case.pk, into.pk]).order_by("pk")}
     case, into = locked[case.pk], locked[into.pk]
-    unit = _dispatcher(actor, case)
-    if actor is not None and rules.covering(actor, into, Role.DISPATCHER) is None:
+    unit = _dispatcher(actor, case, "merge")
+    if actor is not None and policy.grant(actor, "case.merge", into, state=False) is None:
         raise ValidationError({"into_case_id": _("The surviving case is outside your area.")})
     if into.status not in OPEN:
         raise ValidationError(

@@ -10,12 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .. import rules
 from ..models import (
     CasePhoto,
     PhotoKind,
 )
-from .common import _deny, _lock, _now, _write
+from .common import _granted, _lock, _now, _write
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_KIND = 9
@@ -126,12 +125,6 @@ def photos_prepare(uploads: list) -> list[PreparedPhoto]:
     return prepared
 
 
-def _may_attach(actor, case, kind: str) -> bool:
-    if kind == PhotoKind.INTAKE:
-        return actor is None or rules.is_follower(actor, case) or case.submitted_by_id == getattr(actor, "pk", None)
-    return actor is None or rules.member_of(actor, case.owner_unit) is not None
-
-
 def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[CasePhoto]:
     """Attach photos: intake photos by whoever reported, result photos by the handling unit.
 
@@ -140,11 +133,11 @@ def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[C
     prepares them first (photos_prepare), so that no decoding happens under its lock."""
     if kind not in PhotoKind.values:
         raise ValidationError({"kind": _("Unknown photo kind.")})
+    # Intake photos by whoever reported, result photos by the handling unit (policy rows).
+    # Refused early (no decoding for someone who may not attach); checked again under the lock.
+    _granted(actor, f"attach_{kind}", case, platform=True)
     if not uploads:
         raise ValidationError({"photos": _("Choose at least one photo.")})
-    # Refuse early (no decoding for someone who may not attach); checked again under the lock.
-    if not _may_attach(actor, case, kind):
-        _deny()
     prepared = photos_prepare(uploads)
     with transaction.atomic():
         return _attach(actor=actor, case=case, kind=kind, prepared=prepared, at=at)
@@ -153,8 +146,7 @@ def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[C
 def _attach(*, actor, case, kind: str, prepared: list[PreparedPhoto], at=None) -> list[CasePhoto]:
     at = _now(at)
     case = _lock(case)
-    if not _may_attach(actor, case, kind):
-        _deny()
+    grant = _granted(actor, f"attach_{kind}", case, platform=True)
     have = CasePhoto.objects.filter(case=case, kind=kind).count()
     if have + len(prepared) > MAX_PHOTOS_PER_KIND:
         raise ValidationError({"photos": _("At most %(max)d photos per case.") % {"max": MAX_PHOTOS_PER_KIND}})
@@ -165,12 +157,11 @@ def _attach(*, actor, case, kind: str, prepared: list[PreparedPhoto], at=None) -
         photo.image.save(content.name, content, save=False)
         photo.save()
         photos.append(photo)
-    unit = rules.member_of(actor, case.owner_unit) if kind == PhotoKind.RESULT and actor else None
     _write(
         case,
         action="attach",
         actor=actor,
-        unit=unit.org if unit else None,
+        unit=grant.org if grant is not None else None,
         at=at,
         data={"kind": kind, "photos": [p.pk for p in photos]},
     )

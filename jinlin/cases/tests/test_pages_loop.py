@@ -366,3 +366,70 @@ def test_the_inbox_pages_by_cursor_without_repeating_or_losing_a_case(client, or
     assert sorted(shown) == sorted(c.pk for c in cases)
     assert second.context["page"].next_cursor is None and second.context["page"].count == 3
     assert client.get(reverse("cases:inbox"), {"after": "garbage"}).context["page"].is_first
+
+
+def test_the_whistle_form_puts_the_lead_first_and_the_likely_units_on_top_with_the_rest_folded(
+    client, org, people, categories
+):
+    case = bring_to(Status.DISPATCHED, org, people, category_code="streetlight")
+    as_user(client, people.worker1)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    form = page[page.index('data-action-box="escalate"') :]
+    # The lead unit is chosen before the helpers, and the units come in groups with a search box.
+    assert form.index("data-whistle-lead") < form.index("data-whistle-units") < form.index("data-whistle-search")
+    likely = form[form.index('data-group="likely"') : form.index("</details>", form.index('data-group="likely"'))]
+    assert org.police.name in likely  # the police station serving the case's street
+    assert 'data-group="others"' in form and 'data-group="others" open' not in form
+    assert "whistle.js" in page
+
+
+def test_a_case_page_without_triage_suggestions_shows_no_empty_triage_card(client, org, people):
+    case = bring_to(Status.DISPATCHED, org, people)
+    as_user(client, people.dispatcher)
+    assert "data-triage=" not in client.get(reverse("cases:detail", args=[case.pk])).text
+
+
+def test_the_publisher_previews_the_board_text_with_personal_data_masked_and_the_original_is_kept(client, org, people):
+    case = bring_to(Status.CLOSED, org, people, title="3号楼南门 13912345678 反映路灯")
+    as_user(client, people.dispatcher)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    box = page[page.index('data-action-box="publish"') :]
+    assert "13912345678" not in box and "3号楼南门" not in box  # the preview is masked
+    response = client.post(
+        reverse("cases:act", args=[case.pk, "publish"]),
+        {"public_title": "路灯不亮 电话13987654321", "public_result": "已修复", "note": ""},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert "13987654321" not in case.public_title  # an edit is masked again
+    assert case.title == "3号楼南门 13912345678 反映路灯"  # the original stays on the record
+    board = client.get(reverse("cases:public")).text
+    assert "13987654321" not in board and "13912345678" not in board
+
+
+def test_supervision_needs_a_note_and_a_second_click_records_nothing(client, org, people):
+    case = bring_to(Status.IN_PROGRESS, org, people)
+    as_user(client, people.supervisor)
+    url = reverse("cases:act", args=[case.pk, "supervise"])
+    empty = client.post(url, {"note": ""})
+    assert empty.status_code in (200, 400, 422) and not case.timeline.filter(action="supervise").exists()
+    assert client.post(url, {"note": "三日内说明超期原因"}).status_code == 302
+    assert client.post(url, {"note": "三日内说明超期原因"}).status_code == 302
+    assert case.timeline.filter(action="supervise").count() == 1
+
+
+def test_each_roles_home_card_counts_what_waits_for_it(client, org, people):
+    import re
+
+    submit(people)  # waits for the dispatcher
+    resolved = bring_to(Status.RESOLVED, org, people)  # waits for the resident's rating
+
+    def figure(user, key):
+        page = as_user(client, user).get(reverse("core:home")).text
+        found = re.search(rf'data-figure="{key}">.*?<strong>(\d+)</strong>', page, re.S)
+        return int(found.group(1)) if found else None
+
+    assert figure(people.dispatcher, "queue") == 1
+    assert figure(people.resident, "to_rate") == 1
+    assert figure(people.handler, "inbox") == 0  # resolved: nothing left for the unit to do
+    assert resolved.status == Status.RESOLVED

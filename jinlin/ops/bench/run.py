@@ -39,10 +39,12 @@ from django.utils import timezone
 from jinlin.cases.machine import ACTIVE, Status
 from jinlin.cases.models import Case, Category
 from jinlin.cases.services import sla_sweep_run
+from jinlin.centre import bench as centre_bench
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.services import api_token_issue
 from jinlin.ops.scale import CATEGORY_TREE
 from jinlin.stats.services import metrics_refresh
+from jinlin.volunteers.bench import timebank_bench
 
 from . import FLOOR_TABLE, load
 
@@ -443,6 +445,16 @@ def run(
             "floor_over_db": _ratio(result["floor"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
         }
 
+        _say(stderr, f"Centre: bookings and registrations, concurrency {concurrency}, {seconds:.0f} s each …")
+        result["centre"] = centre_bench.run_phases(
+            port,
+            [t for t, _h in resident_tokens],
+            concurrency=concurrency,
+            seconds=seconds,
+            budget=budget,
+            stderr=stderr,
+        )
+
         _say(stderr, "Reads, one client at a time …")
         result["reads"] = {}
         context = (port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr)
@@ -455,6 +467,7 @@ def run(
         # takes in the cases intake just wrote (and the sweep's entries), the second is steady.
         _say(stderr, "Metrics refresh (incremental) …")
         result["metrics_refresh"] = {name: metrics_refresh() for name in ("catch_up", "steady")}
+        result["timebank"] = timebank_bench()  # confirm → credit, redeem, ledger verify (in-process)
         _dashboards(*context, timeout=dashboard_timeout)
         result["memory_peak_mb"] = {
             "gunicorn_master": peak_rss_mb(process.pid),
@@ -516,6 +529,9 @@ def _reads(port, result, handler, handler_token, worker, worker_token, viewer, r
     open311 = _url("open311:requests", fmt="json")
     if open311:
         measure("open311_requests", [("GET", open311, None, {})])
+    from jinlin.people.bench import people_reads  # the household registry (issue 16)
+
+    people_reads(measure, result, worker, worker_token, stderr)
 
 
 def _dashboards(port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr,

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "jinlin.people"
+    label = "people"
+    verbose_name = _("People, homes and things (人房事物情)")
+
+    def ready(self) -> None:
+        from . import policies  # noqa: F401  (registers the app's policy rows)

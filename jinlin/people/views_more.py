@@ -1,0 +1,110 @@
+"""Pages for 部件 (a map and each one's cases) and for disputes in mediation."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from jinlin.core import policy
+from jinlin.core.scope import area_codes, prefix_q
+
+from .models import Component, ComponentKind, Dispute
+from .policies import VIEW_ROLES
+
+
+def _components(user):
+    codes = area_codes(user, VIEW_ROLES)
+    if not codes:
+        raise PermissionDenied
+    return Component.objects.filter(prefix_q("scope_code", codes), is_active=True)
+
+
+@require_safe
+@login_required
+def components(request):
+    rows = _components(request.user).order_by("code")
+    kind = request.GET.get("kind", "")
+    if kind:
+        rows = rows.filter(kind=kind)
+    rows = list(rows[:2000])
+    points = [
+        {
+            "lat": c.lat,
+            "lng": c.lng,
+            "label": f"{c.kind} {c.code}",
+            "url": f"/people/components/{c.pk}/",
+            "kind": c.kind,
+        }
+        for c in rows
+    ]
+    center = (
+        (sum(p["lat"] for p in points) / len(points), sum(p["lng"] for p in points) / len(points)) if points else None
+    )
+    return render(
+        request,
+        "people/components.html",
+        {
+            "components": rows[:200],
+            "count": len(rows),
+            "points": points,
+            "kinds": ComponentKind.choices,
+            "kind": kind,
+            "map": {
+                "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
+                "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
+                "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
+            },
+        },
+    )
+
+
+@require_safe
+@login_required
+def component(request, pk: int):
+    from jinlin.cases.selectors import cases_visible_to
+
+    item = _components(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    cases = list(cases_visible_to(request.user).filter(components=item).order_by("-id")[:50])
+    return render(request, "people/component.html", {"component": item, "cases": cases})
+
+
+@require_safe
+@login_required
+def disputes(request):
+    if not policy.allows(request.user, "people.dispute.view"):
+        raise PermissionDenied
+    codes = area_codes(request.user, VIEW_ROLES)
+    rows = (
+        Dispute.objects.filter(prefix_q("scope_code", codes))
+        .select_related("case")
+        .prefetch_related("parties", "sessions")
+        .order_by("-created_at")[:100]
+    )
+    return render(request, "people/disputes.html", {"disputes": rows})
+
+
+@require_safe
+@login_required
+def patrols(request):
+    from django.db.models import Q
+
+    from .models import EBike, Patrol
+
+    user = request.user
+    codes = area_codes(user, VIEW_ROLES)
+    mine = Q(pair__grid_worker=user) | Q(pair__officer=user)
+    rows = Patrol.objects.filter(prefix_q("scope_code", codes) | mine).select_related(
+        "pair__grid", "pair__grid_worker", "pair__officer"
+    )
+    if not codes and not rows.exists():
+        raise PermissionDenied
+    bikes = EBike.objects.filter(prefix_q("scope_code", codes) | Q(patrol__in=rows.values("pk")))
+    return render(
+        request,
+        "people/patrols.html",
+        {"patrols": rows.prefetch_related("ebikes")[:50], "ebikes": bikes[:200], "ebike_count": bikes.count()},
+    )
