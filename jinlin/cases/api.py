@@ -5,7 +5,7 @@ not allowed in the current state answers 409; bad input 422 with messages in the
 
 from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
@@ -740,10 +740,13 @@ def case_contact(request, case_id: int):
     return Reply(200, services.case_reveal_contact(actor=request.user, case=case))
 
 
-@router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 404: ErrorOut})
+@router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 403: ErrorOut, 404: ErrorOut})
 def case_suggestions(request, case_id: int):
-    """Routing suggestions (属地属事) for the dispatcher, best first."""
+    """Routing suggestions (属地属事) for the dispatcher, best first. Staff only: they name
+    staff, and a resident sees their own case, not the platform's working notes (403)."""
     case = _visible(request.user, case_id)
+    if not selectors.is_staff_viewer(request.user, case):
+        raise PermissionDenied(_("Routing suggestions are for staff."))
     return Reply(
         200,
         [

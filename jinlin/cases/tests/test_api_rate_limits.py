@@ -44,3 +44,13 @@ def test_the_limits_have_defaults_without_any_setting():
     from jinlin.core.ratelimit import limits
 
     assert limits("intake")["user"][0] > 0 and limits("upload")["user"][0] > 0 and limits("report")["user"][0] > 0
+
+
+def test_residents_never_see_routing_suggestions(client, org, people, settings):
+    key = token("13800000001")
+    case_id = file_case(client, key).json()["id"]
+    response = client.get(f"/api/cases/{case_id}/suggestions", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 403
+    staff = token("13800000014")
+    response = client.get(f"/api/cases/{case_id}/suggestions", HTTP_AUTHORIZATION=f"Bearer {staff}")
+    assert response.status_code == 200
