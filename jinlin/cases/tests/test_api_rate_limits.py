@@ -54,3 +54,14 @@ def test_residents_never_see_routing_suggestions(client, org, people, settings):
     staff = token("13800000014")
     response = client.get(f"/api/cases/{case_id}/suggestions", HTTP_AUTHORIZATION=f"Bearer {staff}")
     assert response.status_code == 200
+
+
+def test_an_idempotency_key_reused_with_a_different_body_is_422(client, org, people):
+    key = token("13800000001")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "retry-1"}
+    first = {"title": "楼道灯不亮", "lat": G1_POINT[0], "lng": G1_POINT[1]}
+    assert client.post("/api/cases", first, content_type="application/json", **headers).status_code == 201
+    assert client.post("/api/cases", first, content_type="application/json", **headers).status_code == 201
+    other = {**first, "title": "路面坑洼"}
+    response = client.post("/api/cases", other, content_type="application/json", **headers)
+    assert response.status_code == 422
