@@ -92,6 +92,7 @@ from .notify.api import router as notify_router  # noqa: E402
 from .openness.api import router as openness_router  # noqa: E402
 from .people.api import router as people_router  # noqa: E402
 from .stats.api import router as stats_router  # noqa: E402
+from .volunteers.api import router as volunteers_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", cases_router)
@@ -99,8 +100,6 @@ api.add_router("/", stats_router)
 api.add_router("/", notify_router)
 api.add_router("/", centre_router)
 api.add_router("/", people_router)
-from .volunteers.api import router as volunteers_router  # noqa: E402
-
-api.add_router("/", volunteers_router)
 api.add_router("/", forum_router)
 api.add_router("/", openness_router)
+api.add_router("/", volunteers_router)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from jinlin.core.models import Role, RoleAssignment, User
+from jinlin.core.models import OrgKind, Role, RoleAssignment, User
 from jinlin.core.policy import Policy, register
 from jinlin.core.scope import PERSONAL_ROLES, covers
 
@@ -42,15 +42,19 @@ def owner(assignment: RoleAssignment, case: Case) -> bool:
     return rules.acts_for(assignment, case.owner_unit if case.owner_unit_id else None)
 
 
-def pending_target(assignment: RoleAssignment, target: EscalationTarget) -> bool:
+def pending_target(assignment: RoleAssignment, target: EscalationTarget, case: Case | None = None) -> bool:
     """The binding is a member of this whistle unit, which has not reported in yet: bound to the
     unit itself, or to an office under a unit that is not a place. Never by area: a district's
-    dispatcher is no member of the district's departments."""
+    dispatcher is no member of the district's departments. The one exception is the police: a
+    whistle to a police station reaches the community police officers (社区民警, bound to the
+    community they serve) of the case's place as well as the station."""
     if target.reported_at is not None:
         return False
     unit = target.unit
     if assignment.org_id == unit.pk:
         return True
+    if unit.kind == OrgKind.POLICE_STATION and assignment.role == Role.POLICE_OFFICER and case is not None:
+        return covers(assignment, case.scope_code)
     return not unit.is_place() and assignment.org.code.startswith(unit.code)
 
 
@@ -63,7 +67,7 @@ def targets_of(case: Case) -> list[EscalationTarget]:
 
 
 def reporting_target(assignment: RoleAssignment, case: Case) -> EscalationTarget | None:
-    return next((t for t in targets_of(case) if pending_target(assignment, t)), None)
+    return next((t for t in targets_of(case) if pending_target(assignment, t, case)), None)
 
 
 def follower(user: User, case: Case) -> bool:

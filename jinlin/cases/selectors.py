@@ -309,8 +309,12 @@ def overdue_cases(user: User) -> QuerySet[Case]:
 def pending_reports(user: User) -> QuerySet[EscalationTarget]:
     """Whistles (吹哨) addressed to the user's units that still wait for them to report in."""
     units = [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
+    # Community police officers answer whistles to a police station on the cases of their place
+    # (policies.pending_target says the same for the 报到 button).
+    police_area = prefix_q("case__scope_code", area_codes(user, {Role.POLICE_OFFICER}))
     return (
-        EscalationTarget.objects.filter(unit_id__in=units, reported_at__isnull=True, case__status__in=OPEN)
+        EscalationTarget.objects.filter(Q(unit_id__in=units) | Q(unit__kind=OrgKind.POLICE_STATION) & police_area)
+        .filter(reported_at__isnull=True, case__status__in=OPEN)
         .select_related("case", "unit")
         .order_by("due_at")
     )

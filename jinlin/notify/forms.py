@@ -107,7 +107,7 @@ class PreferencesForm(forms.Form):
 
 
 class BroadcastForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Send to"), queryset=OrgUnit.objects.none())
+    unit = forms.ModelChoiceField(label=_("Send the notice to"), queryset=OrgUnit.objects.none())
     title = forms.CharField(label=_("Title"), max_length=120)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000)
 

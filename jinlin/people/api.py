@@ -101,6 +101,7 @@ class ProfileOut(Schema):
     tags: dict[str, int]
     occupation: dict[str, int]
     education: dict[str, int]
+    marital: dict[str, int]
 
 
 class PairingIn(Schema):

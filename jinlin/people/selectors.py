@@ -187,6 +187,7 @@ def profile(user: User | None, unit_id: int | None = None, today: date | None = 
     tags = dict(tag_rows.values_list("tag").annotate(n=Count("id")).values_list("tag", "n"))
     occupation = dict(residents.values_list("occupation").annotate(n=Count("id")).values_list("occupation", "n"))
     education = dict(residents.values_list("education").annotate(n=Count("id")).values_list("education", "n"))
+    marital = dict(residents.values_list("marital_status").annotate(n=Count("id")).values_list("marital_status", "n"))
     return {
         "unit_id": unit.pk if unit else None,
         "unit_name": unit.name if unit else "",
@@ -196,6 +197,7 @@ def profile(user: User | None, unit_id: int | None = None, today: date | None = 
         "tags": {t: tags[t] for t in KEY_TAGS + RESTRICTED_TAGS if t in tags},
         "occupation": {(k or "未填"): v for k, v in sorted(occupation.items(), key=lambda kv: -kv[1])},
         "education": {(k or "未填"): v for k, v in sorted(education.items(), key=lambda kv: -kv[1])},
+        "marital": {(k or "未填"): v for k, v in sorted(marital.items(), key=lambda kv: -kv[1])},
     }
 
 

@@ -463,6 +463,21 @@ def _place_names(community_ids: list) -> dict:
     return out
 
 
+def _followers_of(spots) -> dict[tuple, int]:
+    """How many residents follow the cases of each spot (one query for all of them)."""
+    from django.db.models import Count
+
+    from jinlin.cases.models import CaseFollow
+
+    ids = [i for spot in spots for i in spot.ids]
+    if not ids:
+        return {}
+    per_case = dict(
+        CaseFollow.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("pk")).values_list("case_id", "n")
+    )
+    return {tuple(spot.ids): sum(per_case.get(i, 0) for i in spot.ids) for spot in spots}
+
+
 def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     from collections import defaultdict
 
@@ -494,10 +509,13 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
             stop_phrases=names.get(community_id, []),
         )
     found.sort(key=lambda s: (-s.score, -s.size, min(s.ids)))
+    followers = _followers_of(found[:top])
     return [
         {
             "ids": spot.ids,
             "size": spot.size,
+            # 我也关注: residents who follow a case of the spot instead of reporting it again.
+            "followers": followers.get(tuple(spot.ids), 0),
             "score": round(spot.score, 1),
             "recent": int(spot.recent or 0),
             "previous": int(spot.previous or 0),

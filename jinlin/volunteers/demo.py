@@ -2,7 +2,7 @@
 services, so every row is audited and the ledger verifies:
 
 - the demo resident 13900000001 (林秀英) is an approved volunteer with hours to redeem;
-- 13900000012 (王阿婆), a second resident of G1's community, an elder living alone, posts needs;
+- 13900000012 (林阿婆), a second resident of G1's community, an elder living alone, posts needs;
 - 13900000011 (蔡建华) is the party-organisation admin of G1's street (its 党工委);
 - teams, a dozen volunteers, a reward catalogue with stock, open and finished needs, wishes
   (open, claimed, fulfilled and thanked), mutual-aid projects, party members reported in with
@@ -93,7 +93,7 @@ def seed_volunteers_demo(stdout=None) -> dict:
         return {"volunteers": 0}
     street = home.parent
     resident_org = RoleAssignment.objects.filter(user=resident, role=Role.RESIDENT).first().org
-    elder = _make_user(ELDER_PHONE, "王阿婆", Role.RESIDENT, resident_org)
+    elder = _make_user(ELDER_PHONE, "林阿婆", Role.RESIDENT, resident_org)  # made by the people demo if it ran first
     committee = OrgUnit.objects.filter(kind=OrgKind.PARTY_COMMITTEE, code__startswith=street.code).first()
     if committee is None:
         committee = core.org_unit_create(

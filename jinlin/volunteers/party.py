@@ -285,3 +285,49 @@ def pairing_item_deliver(*, actor: User, item: PairingItem) -> PairingItem:
     audit_record(actor=actor, action="pairing.item_deliver", obj=item)
     emit("volunteers.pairing_delivered", item_id=item.pk, actor_id=actor.pk)
     return item
+
+
+def points_workbook(*, actor: User, members) -> bytes:
+    """积分结果反馈单位: one sheet per work unit, each member's approved records and total (Excel).
+
+    The export is audited (who took which members' records out)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    members = list(members.select_related("user", "work_unit", "community"))
+    records = (
+        PointRecord.objects.filter(member__in=members, status=RecordStatus.APPROVED)
+        .select_related("item")
+        .order_by("member_id", "at")
+    )
+    by_member: dict[int, list[PointRecord]] = {}
+    for r in records:
+        by_member.setdefault(r.member_id, []).append(r)
+    book = Workbook()
+    book.remove(book.active)
+    by_unit: dict[str, list[PartyMember]] = {}
+    for m in members:
+        by_unit.setdefault(m.work_unit.name if m.work_unit else _("未填工作单位"), []).append(m)
+    for unit_name, unit_members in sorted(by_unit.items()):
+        sheet = book.create_sheet(title=unit_name[:31])
+        sheet.append([_("党员"), _("居住地社区"), _("日期"), _("项目"), _("分值"), _("事由")])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for m in unit_members:
+            total = Decimal("0")
+            for r in by_member.get(m.pk, []):
+                total += r.item.points
+                day = timezone.localtime(r.at).date().isoformat()
+                home = m.community.name if m.community else ""
+                sheet.append([m.user.name, home, day, r.item.name, float(r.item.points), r.note])
+            sheet.append([m.user.name, "", "", _("合计"), float(total), ""])
+    if not book.sheetnames:
+        book.create_sheet(title=_("无记录"))
+    buffer = BytesIO()
+    book.save(buffer)
+    audit_record(
+        actor=actor, action="party.points_export", object_type="volunteers.partymember", after={"members": len(members)}
+    )
+    return buffer.getvalue()

@@ -237,3 +237,20 @@ __all__ = ["ledger"]
 
 def _q_own_records(user: User) -> Q:
     return Q(member__user=user)
+
+
+def aid_projects_for(user: User) -> QuerySet:
+    """互助项目清单 of the person's community (or of the staff's area), with sign-up counts."""
+    from .models import AidProject
+    from .services import home_community
+
+    community = home_community(user)
+    q = staff_q(user)
+    if community is not None:
+        q |= Q(scope_code=community.code)
+    return (
+        AidProject.objects.filter(q)
+        .annotate(taken=Count("signups"), mine=Count("signups", filter=Q(signups__user=user)))
+        .select_related("community")
+        .order_by("community__code", "title")
+    )

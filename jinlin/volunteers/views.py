@@ -282,7 +282,10 @@ def wish_list(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.wishes_visible_to(user)[:60])
     for w in rows:
         w.actions = policy.allowed_actions(user, w, "wish.", among=["wish.claim", "wish.fulfil", "wish.thank"])
-    return render(request, "volunteers/wishes.html", {"wishes": rows, "is_staff": selectors.is_staff(user)})
+    projects = list(selectors.aid_projects_for(user))
+    return render(
+        request, "volunteers/wishes.html", {"wishes": rows, "is_staff": selectors.is_staff(user), "projects": projects}
+    )
 
 
 WISH_ACTIONS = {"claim": "认领成功，请尽快帮助圆梦。", "fulfil": "已圆梦，谢谢你！", "thank": "感谢已送达。"}
@@ -320,3 +323,25 @@ def wish_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 __all__ = ["Decimal", "Need", "Team"]
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest) -> HttpResponse:
+    from .services import home_community
+
+    community = home_community(request.user)
+    if community is None:
+        messages.error(request, _("没有找到你所在的社区。"))
+    else:
+        _attempt(
+            request,
+            lambda: services.team_create(
+                actor=request.user,
+                community=community,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", TeamKind.OTHER),
+            ),
+            _("服务队已建立。"),
+        )
+    return redirect("volunteers:staff")

@@ -4,6 +4,7 @@ admin's approval, rankings), and 结对共建/双向认领."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -163,3 +164,26 @@ def pairing_act(request, pk, action):
     else:
         raise PermissionDenied
     return redirect("volunteers:party_orgs")
+
+
+@login_required
+def points_export(request):
+    """积分结果反馈单位: the approved records of the members in reach, one sheet per work unit."""
+    if not selectors.is_staff(request.user):
+        raise PermissionDenied(_("这个页面供社区和党组织工作人员使用。"))
+    members = PartyMember.objects.filter(selectors.staff_q(request.user))
+    data = party.points_workbook(actor=request.user, members=members)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="party-points.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def aid_signup(request, pk):
+    from .models import AidProject
+    from .wishes import aid_signup as signup
+
+    project = get_object_or_404(AidProject, pk=pk)
+    _attempt(request, lambda: signup(actor=request.user, project=project), _("报名成功。"))
+    return redirect("volunteers:wishes")

@@ -1,7 +1,7 @@
 """微心愿 and 互助项目: post → claim → fulfil (with a photo) → thank. The public wall shows fulfilled
 wishes without anyone's name (see selectors.wish_wall)."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from jinlin.core import policy
 from jinlin.core.audit import audit_record
 from jinlin.core.events import emit
 from jinlin.core.models import OrgUnit, User
+from jinlin.core.scope import area_codes, unit_ids
 
 from .errors import StateConflict
 from .models import AidProject, AidSignup, Wish, WishStatus
@@ -48,6 +49,12 @@ def wish_post(
 def wish_claim(*, actor: User, wish: Wish, unit: OrgUnit | None = None) -> Wish:
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     _state_check(actor, "wish.claim", wish)
+    if (
+        unit is not None
+        and unit.pk not in unit_ids(actor)
+        and not any(unit.code.startswith(c) for c in area_codes(actor))
+    ):
+        raise PermissionDenied(_("只能以你所在的单位名义认领。"))
     wish.status, wish.claimed_by, wish.claimed_unit, wish.claimed_at = WishStatus.CLAIMED, actor, unit, timezone.now()
     wish.save(update_fields=["status", "claimed_by", "claimed_unit", "claimed_at"])
     audit_record(actor=actor, action="wish.claim", obj=wish, after={"unit": unit.pk if unit else None})

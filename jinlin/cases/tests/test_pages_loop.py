@@ -433,3 +433,24 @@ def test_each_roles_home_card_counts_what_waits_for_it(client, org, people):
     assert figure(people.resident, "to_rate") == 1
     assert figure(people.handler, "inbox") == 0  # resolved: nothing left for the unit to do
     assert resolved.status == Status.RESOLVED
+
+
+def test_a_whistle_to_the_police_station_reaches_the_community_police_officer_of_the_place(client, org, people):
+    from jinlin.core import services as core_services
+    from jinlin.core.models import Role
+
+    def officer(phone: str, community):
+        roles = [(Role.POLICE_OFFICER, community)]
+        return core_services.user_create(actor=None, phone=phone, name="民警", password="x-Pass-2026!", roles=roles)
+
+    community_officer = officer("13800000029", org.community_a)
+    elsewhere = officer("13800000039", org.community_b)
+    case = bring_to(Status.DISPATCHED, org, people)
+    services.case_escalate(actor=people.worker1, case=case, units=[org.police], lead_unit=org.urban)
+
+    as_user(client, community_officer)
+    assert case.title in client.get(reverse("cases:whistles")).text
+    assert client.post(reverse("cases:act", args=[case.pk, "report_in"])).status_code == 302
+    assert case.escalations.get(unit=org.police).reported_by == community_officer
+    as_user(client, elsewhere)
+    assert case.title not in client.get(reverse("cases:whistles")).text

@@ -212,9 +212,12 @@ def test_only_members_of_a_named_unit_that_has_not_reported_in_may_report_in():
         assert "report_in" not in selectors.allowed_actions(p[phone], case)
         with pytest.raises(PermissionDenied):
             services.case_report_in(actor=p[phone], case=case)
-    # G1's community was named: its staff and its police officer are members.
+    # G1's community was named: its staff are members.
     services.case_report_in(actor=p["13900000003"], case=case)
-    # Reported in: no one of that unit may report again (403, not offered).
+    # The police station was named too: it reaches the community police officer of the place.
+    assert "report_in" in selectors.allowed_actions(p["13900000009"], type(case).objects.get(pk=case.pk))
+    services.case_report_in(actor=p["13900000009"], case=case)
+    # Reported in: no one of those units may report again (403, not offered).
     for phone in ("13900000003", "13900000009"):
         assert "report_in" not in selectors.allowed_actions(p[phone], type(case).objects.get(pk=case.pk))
         with pytest.raises(PermissionDenied):

@@ -5,7 +5,13 @@ from jinlin.core.events import Event, deliver
 
 
 def announce(case, event: str, actor=None, **extra) -> None:
-    """Deliver `case.<event>` for the case's latest timeline entry, as the services emit it."""
+    """Deliver `case.<event>` for the case's latest timeline entry, as the services emit it,
+    to clean inboxes (once the services announce their own events, what they told is dropped, so
+    each test sees exactly the one event it sends)."""
+    from jinlin.notify.models import Delivery, Notification
+
+    Delivery.objects.all().delete()
+    Notification.objects.all().delete()
     entry = TimelineEntry.objects.filter(case=case).order_by("-at", "-pk").first()
     payload = {"case_id": case.pk, "actor_id": actor.pk if actor else None, "entry_id": entry.pk if entry else None}
     deliver(Event(f"case.{event}", {**payload, **extra}))

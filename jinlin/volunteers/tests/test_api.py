@@ -82,6 +82,8 @@ def test_wish_post_claim_fulfil_thank_and_the_wall_has_no_names(tb, apis):
     assert r.status_code == 201
     wish_id = r.json()["id"]
     assert elder.post(f"/wishes/{wish_id}/claim").status_code == 403  # not one's own wish
+    foreign = tb.units["350102B01"].pk  # a department the volunteer does not belong to
+    assert vol.post(f"/wishes/{wish_id}/claim", {"unit_id": foreign}).status_code == 403
     assert vol.post(f"/wishes/{wish_id}/claim").json()["status"] == "claimed"
     assert vol.client.post(f"/api/wishes/{wish_id}/fulfil").json()["status"] == "fulfilled"
     assert elder.post(f"/wishes/{wish_id}/thank", {"message": "谢谢小林"}).json()["status"] == "thanked"

@@ -71,3 +71,53 @@ def test_a_member_reports_in_and_claims_a_post_on_the_page(tb):
     assert "已到" in r.content.decode() and "文明劝导岗" in r.content.decode()
     r = c.post(f"/volunteers/party/posts/{post.pk}/claim/", follow=True)
     assert "认领成功" in r.content.decode()
+
+
+def test_points_export_is_an_excel_sheet_per_work_unit_and_is_audited(tb):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from jinlin.core.models import AuditEntry
+    from jinlin.volunteers import party
+    from jinlin.volunteers.models import PointItem
+
+    member = party.report_in(actor=tb.volunteer, community=tb.community, work_unit=tb.units["350102B01"])
+    PointItem.objects.create(org=tb.committee, code="P02", name="参加志愿服务", points=3)
+    record = party.points_record(actor=tb.party_admin, member=member, item_code="P02", note="敬老")
+    party.points_decide(actor=tb.party_admin, record=record, approve=True)
+    r = client_for(tb.party_admin).get("/volunteers/party/points/export.xlsx")
+    assert r.status_code == 200
+    book = load_workbook(BytesIO(r.content))
+    assert book.sheetnames == ["区住房和城乡建设局"]
+    rows = list(book.active.values)
+    assert rows[1][0] == "林秀英" and rows[1][4] == 3 and rows[-1][3] == "合计"
+    assert AuditEntry.objects.filter(action="party.points_export").exists()
+    assert client_for(tb.elder).get("/volunteers/party/points/export.xlsx").status_code == 403
+
+
+def test_a_resident_signs_up_for_a_mutual_aid_project(tb):
+    from jinlin.volunteers import wishes
+
+    project = wishes.aid_project_create(actor=tb.staff, community=tb.community, title="四点半课堂", places=1)
+    c = client_for(tb.elder)
+    assert "四点半课堂" in c.get("/volunteers/wishes/").content.decode()
+    r = c.post(f"/volunteers/aid/{project.pk}/signup/", follow=True)
+    assert "报名成功" in r.content.decode()
+    r = client_for(tb.volunteer).post(f"/volunteers/aid/{project.pk}/signup/", follow=True)
+    assert "名额已满" in r.content.decode()
+
+
+def test_messages_read_in_english_when_asked(tb):
+    c = client_for(tb.elder)
+    r = c.post("/volunteers/orders/new/", {"title": "", "hours": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Say what help you need." in r.content.decode()
+
+
+def test_staff_form_a_team_on_the_page(tb):
+    r = client_for(tb.staff).post(
+        "/volunteers/staff/teams/new/", {"name": "桂香银发服务队", "kind": "silver"}, follow=True
+    )
+    assert "服务队已建立" in r.content.decode() and "桂香银发服务队" in r.content.decode()
+    r = client_for(tb.elder).post("/volunteers/staff/teams/new/", {"name": "x", "kind": "silver"}, follow=True)
+    assert "服务队已建立" not in r.content.decode()
