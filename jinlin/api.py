@@ -6,24 +6,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
 
+from .core.bearer import BearerToken
 from .core.middleware import busy_response
 from .core.ratelimit import RateLimited
-from .core.services import api_token_user
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        user = api_token_user(token)
-        if user is not None:
-            # Services and selectors take request.user, the same as pages do.
-            request.user = user
-            request.auth_token_key = token
-            if user.must_change_password and request.path != "/api/auth/password":
-                raise PermissionDenied(_("Change your password first: POST /api/auth/password."))
-        return user
-
 
 api = NinjaAPI(
     title="Jinlin 近邻 API",

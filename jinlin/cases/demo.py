@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from jinlin.core.demo_accounts import DEMO_RESIDENTS
 from jinlin.core.models import Grid, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import reach_code
 from jinlin.core.selectors import grid_of
@@ -188,7 +189,13 @@ def seed_categories() -> list[Category]:
     return categories
 
 
-def _cast() -> Cast:
+def _cast(district: str = "") -> Cast:
+    """The people of one district (its code; "" for the whole tree): its residents (but the thirty
+    demo residents, left free for trying things), the dispatchers and supervisors whose reach is
+    exactly that district, and its grids."""
+    own = (lambda a: reach_code(a) == district) if district else (lambda a: True)
+    spare = {User.digest_phone(p) for p in DEMO_RESIDENTS}
+
     def users_by_org(role):
         out: dict[int, list[User]] = {}
         for a in RoleAssignment.objects.filter(role=role, is_active=True).select_related("user").order_by("id"):
@@ -201,21 +208,32 @@ def _cast() -> Cast:
             members.setdefault(org_id, []).extend(users)
     return Cast(
         residents=list(
-            RoleAssignment.objects.filter(role=Role.RESIDENT, is_active=True)
+            RoleAssignment.objects.filter(role=Role.RESIDENT, is_active=True, org__code__startswith=district)
+            .exclude(user__phone_digest__in=spare)
             .select_related("user", "org")
             .order_by("id")
         ),
-        dispatchers=[a.user for a in RoleAssignment.objects.filter(role=Role.DISPATCHER).select_related("user")],
-        dispatcher_roles=list(
-            RoleAssignment.objects.filter(role=Role.DISPATCHER, is_active=True).select_related("user", "org")
-        ),
+        dispatchers=[
+            a.user for a in RoleAssignment.objects.filter(role=Role.DISPATCHER).select_related("user", "org") if own(a)
+        ],
+        dispatcher_roles=[
+            a
+            for a in RoleAssignment.objects.filter(role=Role.DISPATCHER, is_active=True).select_related("user", "org")
+            if own(a)
+        ],
         supervisors=[
-            a.user for a in RoleAssignment.objects.filter(role=Role.DISCIPLINE_SUPERVISOR).select_related("user")
+            a.user
+            for a in RoleAssignment.objects.filter(role=Role.DISCIPLINE_SUPERVISOR).select_related("user", "org")
+            if own(a)
         ],
         members=members,
         community_staff=users_by_org(Role.COMMUNITY_STAFF),
         grid_workers=users_by_org(Role.GRID_WORKER),
-        grids=list(OrgUnit.objects.filter(kind=OrgKind.GRID, grid_boundary__isnull=False).order_by("code")),
+        grids=list(
+            OrgUnit.objects.filter(kind=OrgKind.GRID, grid_boundary__isnull=False, code__startswith=district).order_by(
+                "code"
+            )
+        ),
     )
 
 
@@ -402,10 +420,14 @@ class _Simulation:
             t += SWEEP_EVERY
             yield t
 
-    def run(self, starts: list[datetime]) -> None:
+    def run(self, starts: list[datetime], others: list[tuple["_Simulation", list[datetime]]] = ()) -> None:
+        """Live the cases starting at `starts`, and those of `others` (other districts, each with its
+        own generator) in the same time line, with the sweeper every twelve hours from the first."""
         counter = itertools.count()
         queue: list = [(s, next(counter), self.life(s)) for s in starts]
         queue.append((starts[0], next(counter), self.sweeps(starts[0])))
+        for other, their_starts in others:
+            queue += [(s, next(counter), other.life(s)) for s in their_starts]
         heapq.heapify(queue)
         while queue:
             t, _n, life = heapq.heappop(queue)
@@ -422,23 +444,8 @@ class _Simulation:
             heapq.heappush(queue, (following, next(counter), life))
 
 
-@transaction.atomic
-def seed_cases_demo(
-    stdout=None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
-) -> dict:
-    """Categories, SLA policies and `count` historical cases over the demo district.
-
-    Needs the demo district (core.demo.seed_demo) first. Does nothing to cases if any exist, so
-    it can run on every start of the demo.
-    """
-    categories = seed_categories()
-    if Case.objects.exists():
-        return {"categories": len(categories), "cases": 0}
-    cast = _cast()
-    if not (cast.residents and cast.dispatchers and cast.grids):
-        return {"categories": len(categories), "cases": 0}
-    now = now or timezone.now()
-    rng = random.Random(seed)
+def _starts(rng: random.Random, now: datetime, count: int) -> list[datetime]:
+    """When `count` cases are filed over the last DAYS_BACK days, in order."""
     begin = now - timedelta(days=DAYS_BACK)
     # A quarter of the intake falls in the last ten days, so every open state has cases in it.
     offsets = [
@@ -446,10 +453,43 @@ def seed_cases_demo(
     ]
     days = [timezone.localtime(begin + timedelta(days=offset)) for offset in offsets]
     starts = [d.replace(hour=rng.randrange(7, 22), minute=rng.randrange(60)) for d in days]
-    starts = sorted(min(s, now - timedelta(minutes=5)) for s in starts)
-    simulation = _Simulation(rng, cast, categories, now)
-    simulation.run(starts)
-    counts = {"categories": len(categories), "cases": Case.objects.count(), "refused_steps": simulation.refused}
+    return sorted(min(s, now - timedelta(minutes=5)) for s in starts)
+
+
+@transaction.atomic
+def seed_cases_demo(
+    stdout=None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
+) -> dict:
+    """Categories, SLA policies and `count` historical cases over the demo district (and, in
+    proportion to their residents, over the other districts of the demo city).
+
+    Needs the demo district (core.demo.seed_demo) first. Does nothing to cases if any exist, so
+    it can run on every start of the demo.
+    """
+    categories = seed_categories()
+    if Case.objects.exists():
+        return {"categories": len(categories), "cases": 0}
+    # One story per district, each from its own generator: the demo district's history stays the
+    # one it always was, and the city's other districts get cases in proportion to their people.
+    districts = list(OrgUnit.objects.filter(kind=OrgKind.DISTRICT).order_by("code").values_list("code", flat=True))
+    casts = [(code, _cast(code)) for code in districts or [""]]
+    casts = [(code, c) for code, c in casts if c.residents and c.dispatchers and c.grids]
+    if not casts:
+        return {"categories": len(categories), "cases": 0}
+    now = now or timezone.now()
+    # `count` cases in all, shared by the districts in proportion to their residents.
+    people = sum(len(cast.residents) for _code, cast in casts)
+    shares = [round(count * len(cast.residents) / people) for _code, cast in casts[1:]]
+    shares = [count - sum(shares), *shares]
+    simulations = []
+    for n, ((_code, cast), share) in enumerate(zip(casts, shares, strict=True)):
+        if share > 0 or n == 0:
+            rng = random.Random(seed + n)
+            simulations.append((_Simulation(rng, cast, categories, now), _starts(rng, now, share)))
+    (first, starts), *others = simulations
+    first.run(starts, others)
+    refused = sum(simulation.refused for simulation, _starts_ in simulations)
+    counts = {"categories": len(categories), "cases": Case.objects.count(), "refused_steps": refused}
     if stdout is not None:
         stdout.write(f"Demo cases: {counts['cases']} cases over {DAYS_BACK} days, {len(categories)} categories.\n")
     return counts

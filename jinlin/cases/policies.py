@@ -8,6 +8,7 @@ Who reaches a case comes from core.scope (`covers`: the area of the role binding
 case's units (`rules.acts_for`: the owner unit, a whistle target). Imported by CasesConfig.ready.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_noop
@@ -27,7 +28,7 @@ HANDLERS = frozenset(rules.HANDLER_ROLES)
 REVEAL_AREA_ROLES = frozenset({Role.DISPATCHER, Role.GRID_WORKER, Role.COMMUNITY_STAFF})
 
 
-def in_state(*actions: str):
+def in_state(*actions: str) -> Callable[[Case], bool]:
     """The case's state permits one of the machine's `actions`."""
     return lambda case: any(machine.allowed(a, case.status) for a in actions)
 

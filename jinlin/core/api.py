@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -64,9 +64,7 @@ def token_create(request, payload: TokenIn):
 
 
 def _too_many(request, detail: str, retry_after: int | None) -> HttpResponse:
-    from jinlin.api import api
-
-    response = api.create_response(request, {"detail": detail}, status=429)
+    response = JsonResponse({"detail": detail}, status=429)
     response["Retry-After"] = str(retry_after or 1)
     return response
 

@@ -68,17 +68,13 @@ def reaches(assignment: RoleAssignment, unit: OrgUnit) -> bool:
 
 def broadcast_targets(user: User) -> QuerySet[OrgUnit]:
     """The units `user` may send a notice to, for the broadcast form."""
-    q = Q(pk__in=[])
-    for a in active_assignments(user):
-        if a.role not in BROADCAST_ROLES:
-            continue
-        from jinlin.core.scope import reach_code
+    from jinlin.core.scope import area_codes, prefix_q
 
-        code = reach_code(a)
-        if code:
-            q |= Q(code__startswith=code)
-        if a.org.kind == OrgKind.GRID:
-            q |= Q(pk=a.org_id) | Q(grid_id=a.org_id) | Q(parent__grid_id=a.org_id)
+    # The areas of the broadcasting roles (core.scope), and a grid's estates and buildings.
+    q = prefix_q("code", area_codes(user, BROADCAST_ROLES))
+    grids = [a.org_id for a in active_assignments(user) if a.role in BROADCAST_ROLES and a.org.kind == OrgKind.GRID]
+    if grids:
+        q |= Q(pk__in=grids) | Q(grid_id__in=grids) | Q(parent__grid_id__in=grids)
     return OrgUnit.objects.filter(q, kind__in=BROADCAST_UNIT_KINDS, is_active=True).order_by("code")
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status as Reply
 
-from jinlin.api import BearerToken
+from jinlin.core.bearer import BearerToken
 from jinlin.core.models import OrgUnit
 
 from . import selectors, services

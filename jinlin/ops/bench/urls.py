@@ -14,8 +14,8 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.responses import Status
 
-from jinlin.api import BearerToken
 from jinlin.cases.api import CaseIn
+from jinlin.core.bearer import BearerToken
 from jinlin.ops.bench import FLOOR_TABLE
 
 if os.environ.get("JINLIN_BENCH") != "1":
