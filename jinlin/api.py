@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 
 from .core.bearer import BearerToken
 from .core.middleware import busy_response
+from .core.ratelimit import RateLimited
 
 api = NinjaAPI(
     title="Jinlin 近邻 API",
@@ -43,6 +44,13 @@ def on_not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
     return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc):
+    response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(DatabaseError)

@@ -28,6 +28,9 @@ SECRET_KEY = os.environ.get("JINLIN_SECRET_KEY", DEMO_SECRET_KEY)
 # A separate key encrypts personal data at rest, so rotating the session key does not make
 # stored ID numbers and phones unreadable.
 FIELD_ENCRYPTION_KEY = os.environ.get("JINLIN_FIELD_KEY", SECRET_KEY)
+# Production must set JINLIN_FIELD_KEY of its own (check --deploy errors otherwise): falling
+# back to the secret key would make every phone and ID unreadable when the secret is rotated.
+FIELD_KEY_FROM_ENVIRONMENT = bool(os.environ.get("JINLIN_FIELD_KEY"))
 DEBUG = env_bool("JINLIN_DEBUG", True)
 ALLOWED_HOSTS = [h for h in os.environ.get("JINLIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JINLIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -161,6 +164,14 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("JINLIN_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS (docs/security.md): HSTS, redirect and the proxy's scheme header, from the environment.
+SECURE_HSTS_SECONDS = int(os.environ.get("JINLIN_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("JINLIN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("JINLIN_SSL_REDIRECT", False)
+if env_bool("JINLIN_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that sets X-Forwarded-For: the client address for audit and limits.
+TRUST_X_FORWARDED_FOR = env_bool("JINLIN_TRUST_X_FORWARDED_FOR", False)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.static import serve
 
@@ -22,4 +23,5 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Case photos are personal data: even in development only a logged-in user reads /media/.
+    urlpatterns.append(path("media/<path:path>", login_required(serve), {"document_root": settings.MEDIA_ROOT}))

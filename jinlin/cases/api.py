@@ -5,7 +5,7 @@ not allowed in the current state answers 409; bad input 422 with messages in the
 
 from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
+from jinlin.core import ratelimit
 from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
@@ -432,7 +433,9 @@ def categories_list(request):
 
 @router.post("/cases", response={201: CaseDetailOut, 403: ErrorOut, 422: ErrorOut})
 def case_create(request, payload: CaseIn):
-    """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case."""
+    """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case.
+    Limited per user and per address (429 with Retry-After; settings.RATE_LIMITS["intake"])."""
+    ratelimit.check("intake", user=request.user)
     case, created = services.case_submit(
         actor=request.user,
         title=payload.title,
@@ -708,6 +711,7 @@ def case_publish(request, case_id: int, payload: PublishIn = None):
 def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"):
     """Upload up to 9 photos (multipart field `photos`, `kind` intake|result): images only, ≤ 10 MB each."""
     case = _visible(request.user, case_id)
+    ratelimit.check("upload", user=request.user)
     try:
         added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
     except TransitionNotAllowed as exc:
@@ -736,10 +740,13 @@ def case_contact(request, case_id: int):
     return Reply(200, services.case_reveal_contact(actor=request.user, case=case))
 
 
-@router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 404: ErrorOut})
+@router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 403: ErrorOut, 404: ErrorOut})
 def case_suggestions(request, case_id: int):
-    """Routing suggestions (属地属事) for the dispatcher, best first."""
+    """Routing suggestions (属地属事) for the dispatcher, best first. Staff only: they name
+    staff, and a resident sees their own case, not the platform's working notes (403)."""
     case = _visible(request.user, case_id)
+    if not selectors.is_staff_viewer(request.user, case):
+        raise PermissionDenied(_("Routing suggestions are for staff."))
     return Reply(
         200,
         [

@@ -11,13 +11,19 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 
+from jinlin.core import periodic
+
 SWEEP_EVERY = timedelta(minutes=1)
 
 
 @task()
 def sla_sweep() -> dict:
+    from jinlin.core import periodic
+
     from .services import sla_sweep_run
 
+    # The watchdog: a periodic task whose worker died is made to run again (core/periodic.py).
+    periodic.heal(caller="sla_sweep")
     counts = sla_sweep_run()
     schedule_sla_sweep()
     return counts
@@ -32,3 +38,7 @@ def schedule_sla_sweep(*, delay: timedelta = SWEEP_EVERY) -> bool:
         return False
     sla_sweep.using(run_after=timezone.now() + delay).enqueue()
     return True
+
+
+# A sweep takes seconds; one RUNNING for longer lost its worker and is run again.
+periodic.register("sla_sweep", sla_sweep, every=SWEEP_EVERY, stale_after=timedelta(seconds=90))

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from jinlin.core import ratelimit
 from jinlin.core.models import Role
 from jinlin.core.scope import has_role
 
@@ -126,7 +127,10 @@ def _submit_page(request, mode: str):
         form = form_class(request.POST, request.FILES, categories=categories)
         if form.is_valid():
             data = form.cleaned_data
+            ratelimit.check("intake", user=user)
             try:
+                # Photos are decoded before the transaction, never under its lock.
+                prepared = services.photos_prepare(data["photos"]) if data["photos"] else []
                 # One transaction: a photo refused by its content leaves no case without it.
                 with transaction.atomic():
                     case, _created = services.case_submit(
@@ -142,8 +146,8 @@ def _submit_page(request, mode: str):
                         contact_name=data.get("contact_name", ""),
                         idempotency_key=request.POST.get("idempotency_key", ""),
                     )
-                    if data["photos"] and _created:
-                        services.case_photos_add(actor=user, case=case, kind=PhotoKind.INTAKE, uploads=data["photos"])
+                    if prepared and _created:
+                        services.case_photos_add(actor=user, case=case, kind=PhotoKind.INTAKE, uploads=prepared)
             except ValidationError as exc:
                 forms.apply_errors(form, exc, form.FIELD_MAP)
             else:
@@ -332,9 +336,11 @@ def _run(action, user, case, form):
     if action == "return":
         return s.case_return(actor=user, case=case, reason=data["reason"])
     if action == "resolve":
+        # Photos are decoded before the transaction, never under its lock.
+        prepared = s.photos_prepare(data["photos"]) if data["photos"] else []
         with transaction.atomic():
-            if data["photos"]:
-                s.case_photos_add(actor=user, case=case, kind=PhotoKind.RESULT, uploads=data["photos"])
+            if prepared:
+                s.case_photos_add(actor=user, case=case, kind=PhotoKind.RESULT, uploads=prepared)
             return s.case_resolve(actor=user, case=case, result=data["result"])
     if action == "evaluate":
         return s.case_evaluate(actor=user, case=case, rating=data["rating"], comment=data["comment"])

@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import pre_save
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .models import ApiToken, RoleAssignment, User
-from .scope import PERSONAL_ROLES
+from .scope import PERSONAL_ROLES, active_assignments
 
 
 def is_staff_user(user: User) -> bool:
@@ -177,10 +178,12 @@ class StaffSessionMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = time.time()
-            staff = request.session.get("jinlin_staff")
-            if staff is None:
-                staff = is_staff_user(user)
-                request.session["jinlin_staff"] = staff
+            # The roles are cached on the user for the request; the pages read them anyway.
+            staff = (
+                user.is_superuser
+                or user.is_staff
+                or any(a.role not in PERSONAL_ROLES for a in active_assignments(user))
+            )
             last = request.session.get(_LAST_SEEN)
             idle = settings.STAFF_IDLE_MINUTES * 60
             if staff and last is not None and now - last > idle:
@@ -197,6 +200,12 @@ class StaffSessionMiddleware:
             if user.must_change_password and not _may_pass(request.path):
                 return redirect("core:password")
         return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="jinlin.session_started")
+def _session_started(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[_LAST_SEEN] = time.time()
 
 
 def _may_pass(path: str) -> bool:

@@ -25,7 +25,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-class OrgOut(Schema):
+class RoleOrgOut(Schema):
     id: int
     code: str
     name: str
@@ -35,7 +35,7 @@ class OrgOut(Schema):
 class RoleOut(Schema):
     role: str
     role_label: str
-    org: OrgOut
+    org: RoleOrgOut
 
 
 class MeOut(Schema):

@@ -19,6 +19,21 @@ def jinlin_deploy_checks(app_configs, **kwargs):
         problems.append(
             Error("JINLIN_FIELD_KEY is the public demo key: personal data would be readable.", id="jinlin.E003")
         )
+    if not getattr(settings, "FIELD_KEY_FROM_ENVIRONMENT", True):
+        problems.append(
+            Error(
+                "JINLIN_FIELD_KEY is not set: personal data would be encrypted with the secret key, "
+                "and rotating the secret would make every phone and ID unreadable.",
+                id="jinlin.E004",
+            )
+        )
+    if not settings.SECURE_SSL_REDIRECT and not settings.SECURE_HSTS_SECONDS:
+        problems.append(
+            Warning(
+                "Neither JINLIN_SSL_REDIRECT nor JINLIN_HSTS_SECONDS is set: make sure the proxy enforces HTTPS.",
+                id="jinlin.W004",
+            )
+        )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         problems.append(
             Warning(

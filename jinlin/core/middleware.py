@@ -150,7 +150,24 @@ class BusyDatabaseMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exc):
+        from .ratelimit import RateLimited
+
+        if isinstance(exc, RateLimited):
+            return rate_limited_response(request, exc)
         return busy_response(request, exc)
+
+
+def rate_limited_response(request, exc):
+    """429 with Retry-After: JSON under /api/, a page (the 503 page's layout) elsewhere."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+
+    if is_api_path(request.path):
+        response = JsonResponse({"detail": exc.message}, status=429)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": exc.message}, request=request), status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # ---------------------------------------------------------------- JSON errors under /api/

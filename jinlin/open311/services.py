@@ -130,9 +130,13 @@ def _title(description: str) -> str:
 
 
 def _check_rate(api_key: ApiKey) -> None:
+    """At most OPEN311_POSTS_PER_MINUTE filings per key and minute, counted atomically (one
+    upsert), so parallel posts cannot all slip under the limit."""
+    from jinlin.core import ratelimit
+
     limit = getattr(settings, "OPEN311_POSTS_PER_MINUTE", 30)
-    since = timezone.now() - timedelta(minutes=1)
-    if Submission.objects.filter(api_key=api_key, created_at__gte=since).count() >= limit:
+    count, _started = ratelimit.hit(f"open311:key:{api_key.pk}", 60)
+    if count > limit:
         raise RateLimited(_("Too many requests from this key; try again in a minute."))
 
 

@@ -104,6 +104,7 @@ def georeport(*methods: str):
                 response = errors(fmt, 404, [str(exc) or _("Not found.")])
             except services.RateLimited as exc:
                 response = errors(fmt, 429, [str(exc)])
+                response["Retry-After"] = "60"
             except RequestDataTooBig:
                 response = errors(fmt, 400, [_("The request is too large.")])
             except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):

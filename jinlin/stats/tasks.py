@@ -11,6 +11,8 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 
+from jinlin.core import periodic
+
 REFRESH_EVERY = timedelta(minutes=1)
 
 
@@ -18,6 +20,8 @@ REFRESH_EVERY = timedelta(minutes=1)
 def metrics_refresh_task() -> dict:
     from .services import metrics_refresh
 
+    # The watchdog: a periodic task whose worker died is made to run again (core/periodic.py).
+    periodic.heal(caller="metrics_refresh")
     counts = metrics_refresh()
     schedule_metrics_refresh()
     return counts
@@ -37,3 +41,6 @@ def schedule_metrics_refresh(*, delay: timedelta = REFRESH_EVERY, first: bool = 
         return False
     metrics_refresh_task.using(run_after=timezone.now() + delay).enqueue()
     return True
+
+
+periodic.register("metrics_refresh", metrics_refresh_task, every=REFRESH_EVERY, stale_after=timedelta(minutes=10))

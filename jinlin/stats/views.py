@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from jinlin.core import ratelimit
+
 from . import selectors
 from .forms import RANK_CHOICES, MetricsFilterForm
 from .table import COLUMNS, build_table, display, ranked_rows, table_csv, table_xlsx, value_of
@@ -99,6 +101,7 @@ def dashboard(request):
 def export(request, fmt: str):
     if fmt not in {"csv", "xlsx"}:
         raise Http404
+    ratelimit.check("report", user=request.user)
     form = _form(request)
     if not form.is_valid():
         return render(request, "stats/dashboard.html", {"form": form}, status=400)

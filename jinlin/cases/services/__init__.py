@@ -21,7 +21,14 @@ from .follow import can_follow, case_follow, case_unfollow
 from .handling import case_claim, case_resolve, case_return
 from .intake import case_submit
 from .oversight import case_comment, case_publish, case_supervise, case_urge, publish_preview
-from .photos import MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTOS_PER_KIND, PHOTO_FORMATS, case_photos_add
+from .photos import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_PIXELS,
+    MAX_PHOTOS_PER_KIND,
+    PHOTO_FORMATS,
+    case_photos_add,
+    photos_prepare,
+)
 from .rating import case_evaluate, case_reopen, case_visit
 from .reference import MAX_PLACES, _categories, _centres, active_categories, command_centre_for
 from .sweep import SWEEP_CHUNK, sla_sweep_run
@@ -53,6 +60,7 @@ __all__ = [
     "case_evaluate",
     "case_merge",
     "case_photos_add",
+    "photos_prepare",
     "case_publish",
     "case_reject",
     "case_reopen",

@@ -88,6 +88,7 @@ def case_submit(
     if idempotency_key and actor is not None:
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
+            _require_same_request(existing, title, description)
             return existing, False
     intake = _intake(
         actor=actor,
@@ -125,6 +126,13 @@ def case_submit(
     # shows on the case returned (the API's 201 tells an auto-dispatched case by it).
     case.suggestions = Case.objects.filter(pk=case.pk).values_list("suggestions", flat=True).first() or {}
     return case, True
+
+
+def _require_same_request(existing: Case, title: str, description: str) -> None:
+    """A key reused for a different request is a client's bug, not a retry: answered 422
+    rather than silently returning the first case."""
+    if (title or "").strip() != existing.title or (description or "").strip() != existing.description:
+        raise ValidationError({"Idempotency-Key": _("This Idempotency-Key was already used for a different request.")})
 
 
 def _intake(

@@ -57,7 +57,7 @@ def test_bugs_are_not_outages(exc):
 def test_an_outage_under_api_is_503_json_with_retry_after(settings, debug, exc):
     settings.DEBUG = debug
     client = Client(raise_request_exception=False)
-    with mock.patch("jinlin.api.api_token_user", side_effect=exc):
+    with mock.patch("jinlin.core.bearer.api_token_user", side_effect=exc):
         response = client.get("/api/me", HTTP_AUTHORIZATION="Bearer x")
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/json")

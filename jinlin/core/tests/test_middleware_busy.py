@@ -40,7 +40,7 @@ def test_other_database_errors_are_not_busy(exc):
 
 
 def test_api_answers_503_with_retry_after_and_a_chinese_message(client, db):
-    with mock.patch("jinlin.api.api_token_user", side_effect=OperationalError("database is locked")):
+    with mock.patch("jinlin.core.bearer.api_token_user", side_effect=OperationalError("database is locked")):
         response = client.get("/api/me", HTTP_AUTHORIZATION="Bearer x")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -48,7 +48,7 @@ def test_api_answers_503_with_retry_after_and_a_chinese_message(client, db):
 
 
 def test_api_keeps_other_database_errors_as_errors(client, db):
-    broken = mock.patch("jinlin.api.api_token_user", side_effect=OperationalError("no such table: x"))
+    broken = mock.patch("jinlin.core.bearer.api_token_user", side_effect=OperationalError("no such table: x"))
     with broken, pytest.raises(OperationalError):
         client.get("/api/me", HTTP_AUTHORIZATION="Bearer x")
 

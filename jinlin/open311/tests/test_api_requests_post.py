@@ -203,3 +203,31 @@ def test_a_broken_multipart_body_is_400(client, district):
     assert response.status_code == 400
     assert response.json()[0]["code"] == 400
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_posts_never_exceed_the_per_key_limit(district, settings):
+    """Counted atomically: 12 parallel posts against a limit of 5 file exactly 5."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    settings.OPEN311_POSTS_PER_MINUTE = 5
+    codes, barrier = [], threading.Barrier(6)
+
+    def post():
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(2):
+                data = {"api_key": district.key, "service_code": "streetlight", "description": "路灯不亮了", **POINT}
+                codes.append(Client().post(f"{BASE}requests.json", data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(codes) == [200] * 5 + [429] * 7, codes

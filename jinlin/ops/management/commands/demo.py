@@ -6,8 +6,9 @@ processes until Ctrl-C or SIGTERM, and stops both.
 
 The children run in their own sessions, so a Ctrl-C in the terminal reaches only this process,
 which then asks each child to stop (SIGTERM: gunicorn finishes open requests, the worker its
-current task) and kills whatever is still running after a grace period. Either child dying on
-its own stops the other and makes the command fail, rather than leaving half a platform up.
+current task) and kills whatever is still running after a grace period. The web server dying
+stops the demo and makes the command fail; the worker dying is restarted, and the periodic task
+it was running is run again (jinlin.core.periodic.heal).
 """
 
 import os
@@ -84,15 +85,28 @@ def run_children(port: int, stdout) -> int:
             % {"web": children[0][1].pid, "worker": children[1][1].pid}
         )
         stdout.flush()
+        commands = dict(child_commands(port))
         while not stop.is_set():
-            for name, proc in children:
-                if proc.poll() is not None:
+            for index, (name, proc) in enumerate(children):
+                if proc.poll() is None or stop.is_set():
+                    continue
+                if name == "db_worker":
+                    # The worker is restarted, never the reason to stop the web server; what it
+                    # was running when it died is run again (core/periodic.py).
                     stdout.write(
-                        _("%(name)s stopped unexpectedly (exit code %(code)s); stopping the demo.")
-                        % {"name": name, "code": proc.returncode}
+                        _("The background worker stopped (exit code %(code)s); restarting it.")
+                        % {"code": proc.returncode}
                     )
-                    failed = 1
-                    stop.set()
+                    heal_periodic_tasks()
+                    restarted = subprocess.Popen(commands[name], cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+                    children[index] = (name, restarted)
+                    continue
+                stdout.write(
+                    _("%(name)s stopped unexpectedly (exit code %(code)s); stopping the demo.")
+                    % {"name": name, "code": proc.returncode}
+                )
+                failed = 1
+                stop.set()
             stop.wait(POLL_SECONDS)
     finally:
         stdout.write(_("Stopping…"))
@@ -102,6 +116,17 @@ def run_children(port: int, stdout) -> int:
             signal.signal(sig, handler)
     stdout.write(_("Stopped."))
     return failed
+
+
+def heal_periodic_tasks() -> None:
+    """No worker runs at this moment: whatever its rows say is RUNNING died with it."""
+    from jinlin.core import periodic
+
+    try:
+        periodic.heal(workers_dead=True)
+    finally:
+        # The children open their own connections; SQLite must not see this one hold a lock.
+        connections.close_all()
 
 
 def demo_account_lines() -> list[str]:
@@ -131,6 +156,7 @@ class Command(BaseCommand):
         schedule_sla_sweep()
         schedule_centre_sweep()  # overdue 代办 urged, weekly classes generated ahead
         schedule_metrics_refresh(first=True)  # the metrics' tables: now, then every minute
+        heal_periodic_tasks()  # a sweep left RUNNING by a demo that was killed runs again
         accounts = demo_account_lines()
         # The children open their own connections; SQLite must not see this one hold a lock.
         connections.close_all()
