@@ -78,6 +78,7 @@ def case_escalate(
             "lead": lead_unit.pk if lead_unit else None,
             "report_by": due_at.isoformat(),
         },
+        announce={"target_unit_ids": [u.pk for u in units], "report_due_at": due_at.isoformat()},
     )
     return targets
 
