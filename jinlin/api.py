@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
+from .core.http import Conflict
 from .core.middleware import busy_response
 from .core.services import api_token_user
 
@@ -44,6 +45,11 @@ def on_validation_error(request, exc):
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(Http404)

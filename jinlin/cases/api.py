@@ -3,7 +3,9 @@ schemas out. Cases a user may not see answer 404 (their existence is not reveale
 not allowed in the current state answers 409; bad input 422 with messages in the user's language.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,11 +15,12 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
+from jinlin.core.http import AuthedRequest
 from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
-from .machine import Status, TransitionNotAllowed, action_label
-from .models import Case, CasePhoto, Channel, Rating
+from .machine import Status, action_label
+from .models import Case, CasePhoto, Channel, Rating, TimelineEntry
 
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
@@ -264,7 +267,7 @@ _RENDERER = JSONRenderer()
 _JSON = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
 
 
-def _rendered(request, status: int, data) -> HttpResponse:
+def _rendered(request: AuthedRequest, status: int, data: dict | None) -> HttpResponse:
     """`data` rendered as ninja renders a validated answer, without validating it again.
 
     The dicts of this module are built field by field for their schemas (tests hold them to
@@ -331,7 +334,7 @@ def _photo_out(photo: CasePhoto) -> dict:
     }
 
 
-def _timeline_out(entry, viewer: User) -> dict:
+def _timeline_out(entry: TimelineEntry, viewer: User) -> dict:
     return {
         "action": entry.action,
         "action_label": action_label(entry.action),
@@ -394,13 +397,10 @@ def _unit(unit_id: int | None, field: str) -> OrgUnit | None:
 ACTION_RESPONSES = {200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _act(request, case_id: int, service, **kwargs):
-    """Run one action of the machine; 409 when the state does not allow it."""
+def _act(request: AuthedRequest, case_id: int, service: Callable[..., object], **kwargs: Any) -> Reply:
+    """Run one action of the machine (409 when the state does not allow it: jinlin/api.py)."""
     case = _visible(request.user, case_id)
-    try:
-        service(actor=request.user, case=case, **kwargs)
-    except TransitionNotAllowed as exc:
-        return Reply(409, {"detail": str(exc)})
+    service(actor=request.user, case=case, **kwargs)
     return Reply(200, _detail(case_id, request.user))
 
 
@@ -408,7 +408,7 @@ def _act(request, case_id: int, service, **kwargs):
 
 
 @router.get("/categories", response=list[CategoryOut])
-def categories_list(request):
+def categories_list(request: AuthedRequest) -> list[dict]:
     return [
         {
             "code": c.code,
@@ -422,7 +422,7 @@ def categories_list(request):
 
 
 @router.post("/cases", response={201: CaseDetailOut, 403: ErrorOut, 422: ErrorOut})
-def case_create(request, payload: CaseIn):
+def case_create(request: AuthedRequest, payload: CaseIn) -> HttpResponse:
     """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case."""
     case, created = services.case_submit(
         actor=request.user,
@@ -478,7 +478,7 @@ def _new_case_rest(out: dict, case: Case, viewer: User, timeline: list[dict]) ->
 
 @router.get("/cases", response=CasePage)
 def case_list(
-    request,
+    request: AuthedRequest,
     status: str | None = None,
     mine: bool = False,
     org: str | None = None,
@@ -487,7 +487,7 @@ def case_list(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     after: str | None = None,
-):
+) -> HttpResponse:
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
 
     Two ways to page:
@@ -537,12 +537,12 @@ def case_list(
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, 404: ErrorOut})
-def case_detail(request, case_id: int):
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     return _rendered(request, 200, _detail(case_id, request.user))
 
 
 @router.post("/cases/{case_id}/accept", response=ACTION_RESPONSES)
-def case_accept(request, case_id: int, payload: AcceptIn = None):
+def case_accept(request: AuthedRequest, case_id: int, payload: AcceptIn = None) -> Reply:
     payload = payload or AcceptIn()
     return _act(
         request,
@@ -555,12 +555,12 @@ def case_accept(request, case_id: int, payload: AcceptIn = None):
 
 
 @router.post("/cases/{case_id}/reject", response=ACTION_RESPONSES)
-def case_reject(request, case_id: int, payload: ReasonIn):
+def case_reject(request: AuthedRequest, case_id: int, payload: ReasonIn) -> Reply:
     return _act(request, case_id, services.case_reject, reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/dispatch", response=ACTION_RESPONSES)
-def case_dispatch(request, case_id: int, payload: DispatchIn):
+def case_dispatch(request: AuthedRequest, case_id: int, payload: DispatchIn) -> Reply:
     """派单 to a unit (and a person in it); from `dispatched` this is a transfer (转派)."""
     unit = _unit(payload.unit_id, "unit_id")
     user = None
@@ -572,48 +572,48 @@ def case_dispatch(request, case_id: int, payload: DispatchIn):
 
 
 @router.post("/cases/{case_id}/claim", response=ACTION_RESPONSES)
-def case_claim(request, case_id: int):
+def case_claim(request: AuthedRequest, case_id: int) -> Reply:
     return _act(request, case_id, services.case_claim)
 
 
 @router.post("/cases/{case_id}/return", response=ACTION_RESPONSES)
-def case_return(request, case_id: int, payload: ReasonIn):
+def case_return(request: AuthedRequest, case_id: int, payload: ReasonIn) -> Reply:
     return _act(request, case_id, services.case_return, reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/resolve", response=ACTION_RESPONSES)
-def case_resolve(request, case_id: int, payload: ResolveIn):
+def case_resolve(request: AuthedRequest, case_id: int, payload: ResolveIn) -> Reply:
     return _act(request, case_id, services.case_resolve, result=payload.result, level=payload.level)
 
 
 @router.post("/cases/{case_id}/evaluate", response=ACTION_RESPONSES)
-def case_evaluate(request, case_id: int, payload: EvaluateIn):
+def case_evaluate(request: AuthedRequest, case_id: int, payload: EvaluateIn) -> Reply:
     return _act(request, case_id, services.case_evaluate, rating=payload.rating, comment=payload.comment)
 
 
 @router.post("/cases/{case_id}/visit", response=ACTION_RESPONSES)
-def case_visit(request, case_id: int, payload: EvaluateIn):
+def case_visit(request: AuthedRequest, case_id: int, payload: EvaluateIn) -> Reply:
     """回访: staff record the rating of a resident who cannot rate online."""
     return _act(request, case_id, services.case_visit, rating=payload.rating, comment=payload.comment)
 
 
 @router.post("/cases/{case_id}/reopen", response=ACTION_RESPONSES)
-def case_reopen(request, case_id: int, payload: NoteIn = None):
+def case_reopen(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_reopen, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/urge", response=ACTION_RESPONSES)
-def case_urge(request, case_id: int, payload: NoteIn = None):
+def case_urge(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_urge, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/supervise", response=ACTION_RESPONSES)
-def case_supervise(request, case_id: int, payload: NoteIn = None):
+def case_supervise(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_supervise, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/escalate", response=ACTION_RESPONSES)
-def case_escalate(request, case_id: int, payload: EscalateIn):
+def case_escalate(request: AuthedRequest, case_id: int, payload: EscalateIn) -> Reply:
     """吹哨: name units (one lead) that must report in (报到)."""
     units = [_unit(uid, "unit_ids") for uid in payload.unit_ids]
     lead = _unit(payload.lead_unit_id, "lead_unit_id")
@@ -621,18 +621,18 @@ def case_escalate(request, case_id: int, payload: EscalateIn):
 
 
 @router.post("/cases/{case_id}/report_in", response=ACTION_RESPONSES)
-def case_report_in(request, case_id: int):
+def case_report_in(request: AuthedRequest, case_id: int) -> Reply:
     """报到: a unit called in by a whistle reports that it has taken the case up."""
     return _act(request, case_id, services.case_report_in)
 
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
-def case_comment(request, case_id: int, payload: CommentIn):
+def case_comment(request: AuthedRequest, case_id: int, payload: CommentIn) -> Reply:
     return _act(request, case_id, services.case_comment, note=payload.note)
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)
-def case_merge(request, case_id: int, payload: MergeIn):
+def case_merge(request: AuthedRequest, case_id: int, payload: MergeIn) -> Reply:
     into = selectors.case_get(request.user, payload.into_case_id)
     if into is None:
         raise ValidationError({"into_case_id": _("Unknown case %(id)s.") % {"id": payload.into_case_id}})
@@ -640,7 +640,7 @@ def case_merge(request, case_id: int, payload: MergeIn):
 
 
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: NoteIn = None):
+def case_publish(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     """晒单: put a closed case on the public disclosure board."""
     return _act(request, case_id, services.case_publish, note=(payload or NoteIn()).note)
 
@@ -649,18 +649,17 @@ def case_publish(request, case_id: int, payload: NoteIn = None):
     "/cases/{case_id}/photos",
     response={201: list[PhotoOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"):
+def case_photos_upload(
+    request: AuthedRequest, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"
+) -> Reply:
     """Upload up to 9 photos (multipart field `photos`, `kind` intake|result): images only, ≤ 10 MB each."""
     case = _visible(request.user, case_id)
-    try:
-        added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
-    except TransitionNotAllowed as exc:
-        return Reply(409, {"detail": str(exc)})
+    added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
     return Reply(201, [_photo_out(p) for p in added])
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}", response={404: ErrorOut})
-def case_photo_file(request, case_id: int, photo_id: int):
+def case_photo_file(request: AuthedRequest, case_id: int, photo_id: int) -> FileResponse:
     case = _visible(request.user, case_id)
     photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
     if photo is None:
@@ -674,14 +673,14 @@ def case_photo_file(request, case_id: int, photo_id: int):
 
 
 @router.get("/cases/{case_id}/contact", response={200: ContactOut, 403: ErrorOut, 404: ErrorOut})
-def case_contact(request, case_id: int):
+def case_contact(request: AuthedRequest, case_id: int) -> Reply:
     """The resident's exact address and phone, for those handling the case (each reveal is audited)."""
     case = _visible(request.user, case_id)
     return Reply(200, services.case_reveal_contact(actor=request.user, case=case))
 
 
 @router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 404: ErrorOut})
-def case_suggestions(request, case_id: int):
+def case_suggestions(request: AuthedRequest, case_id: int) -> Reply:
     """Routing suggestions (属地属事) for the dispatcher, best first."""
     case = _visible(request.user, case_id)
     return Reply(

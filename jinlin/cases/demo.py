@@ -17,6 +17,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -402,7 +403,7 @@ class _Simulation:
 
 @transaction.atomic
 def seed_cases_demo(
-    stdout=None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
+    stdout: Any | None = None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
 ) -> dict:
     """Categories, SLA policies and `count` historical cases over the demo district.
 

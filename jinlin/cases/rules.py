@@ -12,6 +12,7 @@ timeline as the acting unit), or None.
 """
 
 import re
+from collections.abc import Collection
 
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import PERSONAL_ROLES, active_assignments
@@ -56,7 +57,7 @@ def covering(user: User | None, case: Case, *roles: str) -> RoleAssignment | Non
     return None
 
 
-def member_of(user: User | None, unit: OrgUnit | None, roles=HANDLER_ROLES) -> RoleAssignment | None:
+def member_of(user: User | None, unit: OrgUnit | None, roles: Collection[str] = HANDLER_ROLES) -> RoleAssignment | None:
     """The user's handling role at `unit` or at a unit above it (community staff cover their grids)."""
     if unit is None:
         return None
@@ -82,8 +83,10 @@ def units_user_handles(user: User) -> list[OrgUnit]:
     return [a.org for a in active_assignments(user) if a.role in HANDLER_ROLES]
 
 
-def resolved_level_of(unit: OrgUnit) -> str:
+def resolved_level_of(unit: OrgUnit | None) -> str:
     """小事不出小区、大事不出社区: the level of the unit that solved the case."""
+    if unit is None:  # never for a case in progress, which always has an owner
+        return ResolvedLevel.DISTRICT
     if unit.kind in {
         OrgKind.ESTATE,
         OrgKind.BUILDING,

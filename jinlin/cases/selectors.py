@@ -5,8 +5,10 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 
 import base64
 import binascii
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -43,7 +45,7 @@ def _visibility_q(user: User) -> Q:
     return q
 
 
-def _subtree(code: str) -> QuerySet[OrgUnit]:
+def _subtree(code: str) -> QuerySet[OrgUnit, Any]:
     """The ids of a unit and everything under it (the code-prefix rule), as a subquery."""
     return OrgUnit.objects.filter(code__startswith=code).values("pk")
 
@@ -108,7 +110,7 @@ _units = TableCache("units_by_id", dict, OrgUnit)
 MAX_CACHED = 50_000
 
 
-def _cached(cache: TableCache, model, ids: set) -> dict:
+def _cached(cache: TableCache, model: Any, ids: set) -> dict:
     """{id: row} for `ids`, from the cache and one query for what it misses. A local answer, so
     another thread clearing the shared dict cannot take rows from under the caller."""
     memo = cache.get()
@@ -200,8 +202,8 @@ def after_cursor(qs: QuerySet[Case], cursor: str) -> QuerySet[Case]:
     not decode is a ValidationError (422)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        due, pk = raw.split("|")
-        due_at, pk = datetime.fromisoformat(due), int(pk)
+        due, pk_text = raw.split("|")
+        due_at, pk = datetime.fromisoformat(due), int(pk_text)
         if due_at.tzinfo is None:
             raise ValueError(cursor)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
@@ -397,7 +399,7 @@ def allowed_actions(user: User, case: Case, *, escalations: list[EscalationTarge
 
 @dataclass
 class RouteSuggestion:
-    unit: OrgUnit
+    unit: OrgUnit | None
     user: User | None
     reason: str
 
@@ -405,7 +407,7 @@ class RouteSuggestion:
 def route_suggestions(case: Case) -> list[RouteSuggestion]:
     """Where to dispatch, best first: the category's department (属事), then the grid and its
     grid worker, then the community (属地). The dispatcher may choose any of them, or another."""
-    suggestions = []
+    suggestions: list[RouteSuggestion] = []
     if case.category_id and case.category.department_id and case.category.department.is_active:
         department = case.category.department
         suggestions.append(
@@ -434,7 +436,7 @@ def _prefixes(code: str) -> list[str]:
     return [code[:i] for i in range(1, len(code) + 1)]
 
 
-def is_overdue(case: Case, now=None) -> bool:
+def is_overdue(case: Case, now: datetime | None = None) -> bool:
     return case.status in ACTIVE and (case.overdue_since is not None or case.due_at <= (now or timezone.now()))
 
 
@@ -445,7 +447,7 @@ def is_overdue(case: Case, now=None) -> bool:
 URGE_ACTIONS = ("urge", "overdue", "raise_tier", "supervise")
 
 
-def sla_light(case: Case, now=None) -> str:
+def sla_light(case: Case, now: datetime | None = None) -> str:
     """The traffic light of a case's time limit: red overdue, amber past its urge time, else green.
     Empty for cases whose clock is not running (resolved, closed)."""
     if case.status not in ACTIVE:
@@ -470,7 +472,7 @@ def my_cases(user: User) -> QuerySet[Case]:
     )
 
 
-def _area_codes(user: User, roles=None) -> list[str]:
+def _area_codes(user: User, roles: Collection[str] | None = None) -> list[str]:
     return [
         rules.area_code(a.org)
         for a in active_assignments(user)
@@ -478,7 +480,7 @@ def _area_codes(user: User, roles=None) -> list[str]:
     ]
 
 
-def _units_in(codes: list[str], kinds) -> QuerySet[OrgUnit]:
+def _units_in(codes: list[str], kinds: Collection[str]) -> QuerySet[OrgUnit]:
     q = Q(pk__in=[])
     for code in codes:
         q |= Q(code__startswith=code)

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from . import selectors, services
@@ -42,7 +43,7 @@ class MeOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 423: ErrorOut})
-def token_create(request, payload: TokenIn):
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     """Exchange a phone and password for a bearer token. 5 failures in a row lock the account
     for 15 minutes (423 with the time it opens again)."""
     try:

@@ -1,11 +1,13 @@
 """What every page needs to draw the shell: language, large-text mode, the user's roles."""
 
+from django.http import HttpRequest
+
 from .scope import active_assignments
 
 LARGE_TEXT_COOKIE = "jinlin_large_text"
 
 
-def large_text_enabled(request) -> bool:
+def large_text_enabled(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user.large_text

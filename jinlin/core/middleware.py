@@ -2,6 +2,8 @@
 
 from contextvars import ContextVar
 
+from django.http import HttpRequest
+
 _client_ip: ContextVar[str | None] = ContextVar("jinlin_client_ip", default=None)
 
 
@@ -9,7 +11,7 @@ def client_ip() -> str | None:
     return _client_ip.get()
 
 
-def _ip_of(request) -> str | None:
+def _ip_of(request: HttpRequest) -> str | None:
     # Behind a proxy the deployment sets JINLIN_TRUST_X_FORWARDED_FOR; otherwise the header is
     # attacker-controlled and ignored.
     from django.conf import settings
@@ -67,6 +69,7 @@ def busy_response(request, exc):
 
     logging.getLogger("jinlin.busy").warning("database busy on %s %s: %s", request.method, request.path, exc)
     message = _("The platform is busy and nothing was saved. Please try again in a few seconds.")
+    response: HttpResponse
     if request.path.startswith(("/api/", "/open311/")):
         response = JsonResponse({"detail": message}, status=503)
     else:

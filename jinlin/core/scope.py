@@ -40,7 +40,7 @@ def active_assignments(user: User | None) -> list[RoleAssignment]:
     cached = getattr(user, "_jinlin_roles", None)
     if cached is None:
         cached = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("org"))
-        user._jinlin_roles = cached
+        setattr(user, "_jinlin_roles", cached)  # noqa: B010  (a per-request memo on the instance)
     return cached
 
 

@@ -3,7 +3,9 @@ permission, writes, and audits in one transaction, so the page, the API and the 
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +22,7 @@ from .scope import has_role
 class AuthError(Exception):
     """A login that did not succeed; `code` is 'invalid' or 'locked'."""
 
-    def __init__(self, message: str, code: str, locked_until=None):
+    def __init__(self, message: str, code: str, locked_until: datetime | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -121,7 +123,7 @@ def api_token_user(key: str) -> User | None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, phone: str, name: str, password: str | None = None, roles: list[tuple[str, OrgUnit]] = ()
+    *, actor: User | None, phone: str, name: str, password: str | None = None, roles: Sequence[tuple[str, OrgUnit]] = ()
 ) -> User:
     require_admin(actor)
     normalized = normalize_mobile(phone)
@@ -168,7 +170,7 @@ def org_unit_create(
     code: str,
     name: str,
     parent: OrgUnit | None = None,
-    **fields,
+    **fields: Any,
 ) -> OrgUnit:
     require_admin(actor)
     unit = OrgUnit(kind=kind, code=code.strip(), name=name.strip(), parent=parent, **fields)

@@ -2,7 +2,7 @@
 applies one action of the machine (state check, fields, timeline entry, audit entry, event)."""
 
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -96,7 +96,11 @@ def _announce(case: Case, entry: TimelineEntry, *, actor: User | None, extra: di
     """Emit the entry's case events (timeline.event_names), delivered after the transaction commits:
     case_id, actor_id (None for the platform), entry_id; a dispatch or transfer adds the new
     owner_unit_id and assignee_id."""
-    payload = {"case_id": case.pk, "actor_id": actor.pk if actor is not None else None, "entry_id": entry.pk}
+    payload: dict[str, Any] = {
+        "case_id": case.pk,
+        "actor_id": actor.pk if actor is not None else None,
+        "entry_id": entry.pk,
+    }
     if entry.action in {"dispatch", "transfer"}:
         payload.update(owner_unit_id=case.owner_unit_id, assignee_id=case.owner_user_id)
     payload.update(extra or {})

@@ -3,15 +3,16 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jinlin.cases.models import Case
 from jinlin.core.audit import audit_record
-from jinlin.core.models import Role
+from jinlin.core.models import Role, User
 
 from .. import rules
 from .common import _deny
 
 
 @transaction.atomic
-def case_reveal_contact(*, actor, case) -> dict:
+def case_reveal_contact(*, actor: User | None, case: Case) -> dict:
     """The exact address and phone, for those handling the case; every reveal is audited."""
     if rules.is_follower(actor, case):
         pass  # residents see their own data without an audit trail of themselves

@@ -1,10 +1,13 @@
 """吹哨报到: a place calls in units, which report in."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import OrgKind, OrgUnit, Role
+from jinlin.cases.models import Case
+from jinlin.core.models import OrgKind, OrgUnit, Role, User
 
 from .. import rules, sla
 from ..machine import check
@@ -20,7 +23,13 @@ ESCALATION_KINDS = DISPATCH_KINDS - {OrgKind.GRID, OrgKind.COMMAND_CENTRE}
 
 @transaction.atomic
 def case_escalate(
-    *, actor, case, units: list[OrgUnit], lead_unit: OrgUnit | None = None, note: str = "", at=None
+    *,
+    actor: User | None,
+    case: Case,
+    units: list[OrgUnit],
+    lead_unit: OrgUnit | None = None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> list[EscalationTarget]:
     """吹哨: a grid or community names units (one lead, the rest helpers) who must report in (报到).
 
@@ -84,7 +93,7 @@ def case_escalate(
 
 
 @transaction.atomic
-def case_report_in(*, actor, case, at=None) -> EscalationTarget:
+def case_report_in(*, actor: User | None, case: Case, at: datetime | None = None) -> EscalationTarget:
     """报到: a member of a unit named in a whistle reports that the unit has taken it up."""
     at = _now(at)
     case = _lock(case)

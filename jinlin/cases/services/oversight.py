@@ -1,10 +1,12 @@
 """Side actions on the record: urging, supervision, comments, publishing (晒单)."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import Role
+from jinlin.core.models import Role, User
 from jinlin.core.scope import active_assignments
 
 from .. import rules
@@ -15,7 +17,7 @@ from .common import _deny, _lock, _now, _text, _write
 
 
 @transaction.atomic
-def case_urge(*, actor, case, note: str = "", at=None) -> Case:
+def case_urge(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """中心催单 by hand (the sweeper urges automatically before the limit)."""
     at = _now(at)
     case = _lock(case)
@@ -29,7 +31,7 @@ def case_urge(*, actor, case, note: str = "", at=None) -> Case:
 
 
 @transaction.atomic
-def case_supervise(*, actor, case, note: str = "", at=None) -> Case:
+def case_supervise(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """纪委督单: the discipline supervisor puts the case under supervision, on the record."""
     at = _now(at)
     case = _lock(case)
@@ -40,7 +42,7 @@ def case_supervise(*, actor, case, note: str = "", at=None) -> Case:
 
 
 @transaction.atomic
-def case_comment(*, actor, case, note: str, at=None) -> Case:
+def case_comment(*, actor: User | None, case: Case, note: str, at: datetime | None = None) -> Case:
     at = _now(at)
     case = _lock(case)
     from ..selectors import cases_visible_to
@@ -54,7 +56,7 @@ def case_comment(*, actor, case, note: str, at=None) -> Case:
 
 
 @transaction.atomic
-def case_publish(*, actor, case, note: str = "", at=None) -> Case:
+def case_publish(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """晒单: a closed case goes on the public board (personal data is removed there, not here)."""
     at = _now(at)
     case = _lock(case)

@@ -1,12 +1,17 @@
 """Photos of a case: cleaned by their content, stripped of EXIF/GPS."""
 
 import io
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from jinlin.cases.models import Case
+from jinlin.core.models import User
 
 from .. import rules
 from ..models import (
@@ -22,7 +27,7 @@ MAX_PHOTO_PIXELS = 60_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def _clean_image(upload) -> tuple[ContentFile, str]:
+def _clean_image(upload: File) -> tuple[ContentFile, str]:
     """Re-encode an uploaded photo, judged by its content (not its name), without EXIF/GPS."""
     too_big = _("Each photo may be at most 10 MB.")
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
@@ -42,7 +47,7 @@ def _clean_image(upload) -> tuple[ContentFile, str]:
             image.load()
             # Turn the pixels the way the camera meant, then drop every metadata block: saving
             # a new file without exif= writes no EXIF, so GPS position and device are gone.
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not a file
             out = io.BytesIO()
             if image.mode in {"RGBA", "LA", "P", "PA"} and source_format != "JPEG":
                 image.convert("RGBA").save(out, format="PNG", optimize=True)
@@ -61,7 +66,9 @@ def _clean_image(upload) -> tuple[ContentFile, str]:
 
 
 @transaction.atomic
-def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[CasePhoto]:
+def case_photos_add(
+    *, actor: User | None, case: Case, kind: str, uploads: list, at: datetime | None = None
+) -> list[CasePhoto]:
     """Attach photos: intake photos by whoever reported, result photos by the handling unit."""
     at = _now(at)
     case = _lock(case)
@@ -82,7 +89,7 @@ def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[C
     photos = []
     for content, _ext in cleaned:
         photo = CasePhoto(case=case, kind=kind, uploaded_by=actor, created_at=at, size=content.size)
-        photo.image.save(content.name, content, save=False)
+        photo.image.save(str(content.name), content, save=False)
         photo.save()
         photos.append(photo)
     unit = rules.member_of(actor, case.owner_unit) if kind == PhotoKind.RESULT and actor else None

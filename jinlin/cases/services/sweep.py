@@ -1,10 +1,11 @@
 """The SLA sweeper (中心催单, 纪委督单, 提级催办): set-based, chunked, idempotent."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from jinlin.core.audit import audit_record
@@ -23,7 +24,7 @@ from .common import _now
 SWEEP_CHUNK = 1000
 
 
-def _each_chunk(queryset, fields: list[str], size: int, handle) -> int:
+def _each_chunk(queryset: QuerySet, fields: list[str], size: int, handle: Callable[[list[dict]], None]) -> int:
     """Call `handle(rows)` on the rows matching `queryset`, a locked chunk per transaction.
 
     Each step's update makes its rows stop matching, so the loop ends (rows already handled are
@@ -50,7 +51,9 @@ def _each_chunk(queryset, fields: list[str], size: int, handle) -> int:
         done.extend(r["pk"] for r in rows)
 
 
-def _sweep_entries(rows, *, action, at, data_of=None, note="") -> list[TimelineEntry]:
+def _sweep_entries(
+    rows: list[dict], *, action: str, at: datetime, data_of: Callable[[dict], dict] | None = None, note: str = ""
+) -> list[TimelineEntry]:
     """The platform's entries for `action` on each row (the state after it from the machine)."""
     return [
         timeline_entry(
@@ -85,7 +88,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
     UPDATE statements (one per SLA policy group), never one query per case.
     """
     now = _now(now)
-    books = []  # the policy table, read only if some case ran over
+    books: list[sla.PolicyBook] = []  # the policy table, read only if some case ran over
     raised_total = 0
 
     # 1. 中心催单: urge time reached, not yet urged for this deadline, not yet overdue.
