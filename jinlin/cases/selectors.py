@@ -59,7 +59,8 @@ def cases_visible_to(user: User | None) -> QuerySet[Case]:
 
 # A case's category and people are joined; its org units and (merged) survivor are attached from
 # a per-process cache (`with_related`): with all seven joined, PostgreSQL spent longer planning
-# the inbox's query (≈ 9 ms, eight relations and the visibility rule's subqueries) than running it.
+# the inbox's query (eight relations and the visibility rule's subqueries) than running it
+# (measured: docs/performance.md §8).
 CASE_JOINED = ("category", "owner_user", "reporter")
 
 
@@ -223,7 +224,7 @@ def inbox(user: User) -> QuerySet[Case]:
         return Case.objects.none()
     units = [a.org for a in active_assignments(user) if a.role in rules.HANDLER_ROLES]
     # A list, not a subquery: with a subquery SQLite drove the query by the visibility rule's OR
-    # (every case the department ever owned) instead of these terms, 66 → 10 ms at district scale.
+    # (every case the department ever owned) instead of these terms (docs/performance.md §8).
     unit_ids = list(OrgUnit.objects.filter(_prefix_q("code", [u.code for u in units])).values_list("pk", flat=True))
     called_in = EscalationTarget.objects.filter(reported_at__isnull=True, unit__in=[u.pk for u in units]).values(
         "case_id"
@@ -291,7 +292,7 @@ def public_cases() -> QuerySet[Case]:
     """Closed cases published on the disclosure board (晒单). Show only public fields of these."""
     return (
         # closed_at is never null here; saying so lets SQLite count by the partial index
-        # case_public_board (its planner took the status index: 182 → 2 ms at district scale).
+        # case_public_board (its planner took the status index otherwise: docs/performance.md §8).
         Case.objects.filter(status=Status.CLOSED, published_at__isnull=False, closed_at__isnull=False)
         .select_related("category", "community")
         .order_by("-closed_at")

@@ -436,7 +436,7 @@ def seed_demo(stdout: Any | None = None, seed: int = DEMO_SEED) -> dict:
         batch_size=BATCH,
     )
 
-    # One hash for the nine demo accounts: hashing is deliberately slow (≈0.3 s each) and the
+    # One hash for the nine demo accounts: hashing is deliberately slow (a million rounds) and the
     # password is public anyway. Everyone else cannot log in until given a password.
     demo_hash = make_password(DEMO_PASSWORD)
     users = []

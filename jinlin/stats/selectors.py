@@ -386,8 +386,8 @@ def _whole_months(date_from: date, date_to: date, now: datetime) -> tuple[date, 
 def _month_key(event: str, months: list[date]) -> Case:
     """The month ("YYYY-MM") of `event`, for rows whose event lies in `months`: by comparing it
     with the months' first moments, computed here once. TruncMonth in the platform's time zone
-    converts every row (on SQLite a Python function per row: 30 of the 45 ms of a community's
-    figure family over a year at district scale)."""
+    converts every row (on SQLite a Python function per row, most of the figure family's time:
+    docs/performance.md §8)."""
     whens = [
         When(**{f"{event}__lt": period_bounds(following, following)[0]}, then=Value(f"{month:%Y-%m}"))
         for month, following in zip(months, months[1:], strict=False)

@@ -469,8 +469,8 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
 
 def _cluster_by_place() -> None:
     """PostgreSQL: rewrite the facts in the order of their place code. A community's facts then lie
-    in a few hundred pages instead of one row in every page (case ids follow time, not place):
-    measured 37 → 12 ms per figure family for a community of 10,000 cases. The refresh appends
+    in a few hundred pages instead of one row in every page (case ids follow time, not place), so
+    a community's figures read a few pages (docs/performance.md §8). The refresh appends
     the cases it rewrites at the end, so the recent weeks scatter again until the next full run.
     CLUSTER locks the table while it runs (seconds; about a minute for a city)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
