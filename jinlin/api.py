@@ -1,7 +1,7 @@
 """The REST API root (/api). Every route requires a bearer token unless it says auth=None."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError
+from django.db import Error as DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -19,6 +19,9 @@ class BearerToken(HttpBearer):
         if user is not None:
             # Services and selectors take request.user, the same as pages do.
             request.user = user
+            request.auth_token_key = token
+            if user.must_change_password and request.path != "/api/auth/password":
+                raise PermissionDenied(_("Change your password first: POST /api/auth/password."))
         return user
 
 
@@ -49,7 +52,7 @@ def on_permission_denied(request, exc):
 
 @api.exception_handler(Conflict)
 def on_conflict(request, exc):
-    return api.create_response(request, {"detail": str(exc)}, status=409)
+    return api.create_response(request, {"detail": str(exc), **exc.details()}, status=409)
 
 
 @api.exception_handler(Http404)
@@ -62,20 +65,31 @@ def on_unauthenticated(request, exc):
     return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
 
 
-@api.exception_handler(OperationalError)
+@api.exception_handler(DatabaseError)
 def on_database_error(request, exc):
-    # A busy database is 503 (retry); any other database error stays a real error.
+    # A busy or unreachable database is 503 (retry); any other database error stays a real error.
     response = busy_response(request, exc)
     if response is None:
         raise exc
     return response
 
 
+@api.exception_handler(Exception)
+def on_bug(request, exc):
+    # Never ninja's plain-text traceback (DEBUG): Django logs the bug and ApiErrorsMiddleware
+    # answers JSON 500 in every mode.
+    raise exc
+
+
 # Routers come last: their modules import services that import this module's neighbours.
 from .cases.api import router as cases_router  # noqa: E402
+from .centre.api import router as centre_router  # noqa: E402
 from .core.api import router as core_router  # noqa: E402
+from .notify.api import router as notify_router  # noqa: E402
 from .stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", cases_router)
 api.add_router("/", stats_router)
+api.add_router("/", notify_router)
+api.add_router("/", centre_router)

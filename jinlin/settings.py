@@ -49,10 +49,13 @@ INSTALLED_APPS = [
     "jinlin.triage",
     "jinlin.stats",
     "jinlin.open311",
+    "jinlin.centre",
     "jinlin.ops",
+    "jinlin.notify",
 ]
 
 MIDDLEWARE = [
+    "jinlin.core.middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jinlin.core.accounts.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,7 +119,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jinlin.core.accounts.StaffPasswordValidator"},
 ]
+# Staff (every role but resident/volunteer): password length, idle session timeout (等保).
+STAFF_PASSWORD_MIN_LENGTH = int(os.environ.get("JINLIN_STAFF_PASSWORD_MIN_LENGTH", "12"))
+STAFF_IDLE_MINUTES = int(os.environ.get("JINLIN_STAFF_IDLE_MINUTES", "30"))
+# The demo (public demo key): the demo password is allowed only here.
+JINLIN_DEMO_MODE = env_bool("JINLIN_DEMO_MODE", SECRET_KEY == DEMO_SECRET_KEY)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
@@ -188,6 +198,14 @@ JINLIN_TRIAGE_AUTO_DISPATCH = env_bool("JINLIN_TRIAGE_AUTO_DISPATCH", True)
 # 等保 practice: lock an account for 15 minutes after 5 failed logins in a row.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
+# Login throttle (docs/security.md): per phone and address, the first LOGIN_FREE_FAILURES
+# failures cost nothing, then the wait doubles up to LOGIN_LOCK_MINUTES; an address with
+# LOGIN_ADDRESS_MAX_FAILURES failures on any phones waits LOGIN_LOCK_MINUTES.
+LOGIN_FREE_FAILURES = int(os.environ.get("JINLIN_LOGIN_FREE_FAILURES", "3"))
+LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("JINLIN_LOGIN_ADDRESS_MAX_FAILURES", "30"))
+# Rate limits (jinlin.core.ratelimit.DEFAULT_LIMITS): {"intake": {"user": (20, 600)}, …}.
+RATE_LIMITS: dict = {}
+RATE_LIMITS_ENABLED = env_bool("JINLIN_RATE_LIMITS", True)
 API_TOKEN_HOURS = int(os.environ.get("JINLIN_API_TOKEN_HOURS", "12"))
 
 LOGGING = {

@@ -12,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/v2/", include("jinlin.open311.urls")),
     path("stats/", include("jinlin.stats.urls")),
     path("cases/", include("jinlin.cases.urls")),
+    path("notify/", include("jinlin.notify.urls")),
+    path("centre/", include("jinlin.centre.urls")),
     path("", include("jinlin.core.urls")),
 ]
 

@@ -10,12 +10,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, UploadedFile
-from ninja.renderers import JSONRenderer
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status as Reply
 from pydantic import Field
 
-from jinlin.core.http import AuthedRequest
+from jinlin.core.http import AuthedRequest, json_response
 from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
@@ -25,6 +24,9 @@ from .models import Case, CasePhoto, Channel, Rating, TimelineEntry
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deep pages by number cost an OFFSET; past this, page by cursor (`after`). Also keeps the
+# OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE_NUMBER = 100_000
 
 
 # ---------------------------------------------------------------- schemas
@@ -87,8 +89,10 @@ class CaseOut(Schema):
     channel: str
     owner: OwnerOut
     due_at: datetime
+    supervision_due_at: datetime | None
     urge_at: datetime | None
     overdue: bool
+    overdue_by_seconds: int
     overdue_count: int
     tier_raised: int
     place: str
@@ -236,6 +240,8 @@ class NoteIn(Schema):
 
 class CommentIn(Schema):
     note: str
+    # A staff comment is internal unless it is a reply to the reporter (issue 13 §8).
+    reply: bool = False
 
 
 class EscalateIn(Schema):
@@ -263,9 +269,6 @@ class SuggestionOut(Schema):
 
 # ---------------------------------------------------------------- rendering
 
-_RENDERER = JSONRenderer()
-_JSON = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
-
 
 def _rendered(request: AuthedRequest, status: int, data: dict | None) -> HttpResponse:
     """`data` rendered as ninja renders a validated answer, without validating it again.
@@ -275,7 +278,7 @@ def _rendered(request: AuthedRequest, status: int, data: dict | None) -> HttpRes
     cost a handler's inbox more than building them. The declared response schemas still
     document the API. Rendered by the same JSON renderer the root API uses (NinjaAPI's default),
     so this module need not import the root, which imports this module's router."""
-    return HttpResponse(_RENDERER.render(request, data, response_status=status), status=status, content_type=_JSON)
+    return json_response(request, data, status)
 
 
 def _org(unit: OrgUnit | None) -> dict | None:
@@ -299,8 +302,10 @@ def _case_out(case: Case, viewer: User) -> dict:
             "user": {"id": case.owner_user.pk, "name": case.owner_user.name} if case.owner_user_id else None,
         },
         "due_at": case.due_at,
+        "supervision_due_at": case.supervision_due_at,
         "urge_at": case.urge_at,
         "overdue": selectors.is_overdue(case),
+        "overdue_by_seconds": int(selectors.overdue_by(case).total_seconds()),
         "overdue_count": case.overdue_count,
         "tier_raised": case.tier_raised,
         "place": case.place_label,
@@ -351,7 +356,7 @@ def _detail(case_id: int, viewer: User) -> dict:
     case = _visible(viewer, case_id)
     out = _case_out(case, viewer)
     out["suggestions"] = _suggestions_out(case, viewer)
-    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    out["timeline"] = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     escalations = list(case.escalations.select_related("unit"))
     out["escalations"] = [
         {"unit": _org(t.unit), "role": t.role, "due_at": t.due_at, "reported_at": t.reported_at} for t in escalations
@@ -462,7 +467,7 @@ def _intake_detail(case: Case, viewer: User) -> dict:
 
 
 def _new_case_out(case: Case, viewer: User) -> dict:
-    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline(case)]
+    timeline = [_timeline_out(e, viewer) for e in selectors.case_timeline_for(case, viewer)]
     return _new_case_rest(_case_out(case, viewer), case, viewer, timeline)
 
 
@@ -484,11 +489,14 @@ def case_list(
     org: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
-    page: int = 1,
+    q: str | None = None,
+    page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
 ) -> HttpResponse:
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
+    `q` searches the case number, the reporter's mobile number and the words of the title, text and
+    place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
 
     Two ways to page:
     - by cursor (keyset, preferred): leave `after` out for the first page, then pass the `next`
@@ -510,7 +518,7 @@ def case_list(
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
     qs = (
-        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue)
+        selectors.case_list(request.user, status=status, mine=mine, org=unit, category=category, overdue=overdue, q=q)
         .select_related(None)
         .select_related(*selectors.CASE_JOINED)
     )
@@ -628,7 +636,36 @@ def case_report_in(request: AuthedRequest, case_id: int) -> Reply:
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
 def case_comment(request: AuthedRequest, case_id: int, payload: CommentIn) -> Reply:
-    return _act(request, case_id, services.case_comment, note=payload.note)
+    return _act(request, case_id, services.case_comment, note=payload.note, reply=payload.reply)
+
+
+class FollowOut(Schema):
+    following: bool
+    followers: int
+
+
+def _followable(request: AuthedRequest, case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    return case
+
+
+@router.post("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_follow(request: AuthedRequest, case_id: int) -> dict:
+    """我也关注: follow a case you can see (yours, in your grid, or on the public board)."""
+    case = _followable(request, case_id)
+    services.case_follow(actor=request.user, case=case)
+    return {"following": True, "followers": case.follows.count()}
+
+
+@router.delete("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
+def case_unfollow(request: AuthedRequest, case_id: int) -> dict:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    services.case_unfollow(actor=request.user, case=case)
+    return {"following": False, "followers": case.follows.count()}
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)

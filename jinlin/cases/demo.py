@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jinlin.core.models import Grid, OrgKind, OrgUnit, Role, RoleAssignment, User
+from jinlin.core.scope import reach_code
 from jinlin.core.selectors import grid_of
 
 from . import selectors, services
@@ -152,6 +153,7 @@ class Cast:
     community_staff: dict[int, list[User]]  # community id → staff
     grid_workers: dict[int, list[User]]  # grid id → workers
     grids: list[OrgUnit]
+    dispatcher_roles: list[RoleAssignment]  # to find the command centre covering a case
 
 
 def _department(keywords: list[str]) -> OrgUnit | None:
@@ -205,6 +207,9 @@ def _cast() -> Cast:
             .order_by("id")
         ),
         dispatchers=[a.user for a in RoleAssignment.objects.filter(role=Role.DISPATCHER).select_related("user")],
+        dispatcher_roles=list(
+            RoleAssignment.objects.filter(role=Role.DISPATCHER, is_active=True).select_related("user", "org")
+        ),
         supervisors=[
             a.user for a in RoleAssignment.objects.filter(role=Role.DISCIPLINE_SUPERVISOR).select_related("user")
         ],
@@ -232,6 +237,17 @@ class _Simulation:
         self.now = now
         self.open_by_grid: dict[tuple, list[Case]] = {}
         self.refused = 0
+
+    def dispatcher_for(self, case: Case, chosen: User) -> tuple[User, str]:
+        """A dispatcher of the nearest command centre covering the case (its district's, not the
+        city's), with the code of the area they reach; `chosen` when it is one of them."""
+        reach = [(a, reach_code(a)) for a in self.cast.dispatcher_roles]
+        covering = [(a, code) for a, code in reach if code is not None and case.scope_code.startswith(code)]
+        if not covering:
+            return chosen, ""
+        nearest = max(len(code) for _a, code in covering)
+        users = [(a.user, code) for a, code in covering if len(code) == nearest]
+        return next(((u, c) for u, c in users if u.pk == chosen.pk), None) or self.rng.choice(users)
 
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
@@ -278,6 +294,8 @@ class _Simulation:
             **extra,
         )
         key = (case.grid_id, category.pk)
+        # The command centre of the case's own district takes it (a city has several).
+        dispatcher, area = self.dispatcher_for(case, dispatcher)
 
         t += self.minutes(5, 240)
         yield t
@@ -298,7 +316,9 @@ class _Simulation:
         t += self.minutes(10, 360)
         yield t
         case.refresh_from_db()
-        suggestions = [s for s in selectors.route_suggestions(case) if cast.members.get(s.unit.pk)]
+        suggestions = [
+            s for s in selectors.route_suggestions(case) if cast.members.get(s.unit.pk) and s.unit.code.startswith(area)
+        ]
         if not suggestions:
             return
         # 小事不出小区: about a third of the matters go to the grid rather than the department.
@@ -326,7 +346,9 @@ class _Simulation:
             # 吹哨报到: the grid calls in departments, police among them.
             named = [
                 u
-                for u in OrgUnit.objects.filter(kind__in=[OrgKind.DEPARTMENT, OrgKind.POLICE_STATION], is_active=True)
+                for u in OrgUnit.objects.filter(
+                    kind__in=[OrgKind.DEPARTMENT, OrgKind.POLICE_STATION], code__startswith=area, is_active=True
+                )
                 if cast.members.get(u.pk) or u.kind == OrgKind.POLICE_STATION
             ]
             lead, *helpers = rng.sample(named, k=min(3, len(named)))

@@ -91,6 +91,7 @@ class NoteForm(forms.Form):
 
 class CommentForm(forms.Form):
     note = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reply = forms.BooleanField(label=_("Reply to the reporter (otherwise an internal note for staff)"), required=False)
 
 
 class ResolveForm(forms.Form):
@@ -139,12 +140,18 @@ class EscalateForm(forms.Form):
 
     FIELD_MAP = {"unit_ids": "units", "lead_unit_id": "lead"}
 
-    def __init__(self, *args, units, **kwargs):
+    # Drawn by cases/_escalate_form.html (not the generic field loop): the lead unit first, then
+    # the units grouped by kind, the likely ones on top, with a search box — short on a phone.
+    def __init__(self, *args, units, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = units
         self.fields["lead"].queryset = units
         for name in ("units", "lead"):
             self.fields[name].label_from_instance = lambda u: u.name
+        self.groups = groups
+
+    def checked(self) -> set[str]:
+        return {str(v) for v in (self["units"].value() or [])}
 
 
 class MergeForm(forms.Form):

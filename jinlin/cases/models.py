@@ -211,10 +211,17 @@ class Case(models.Model):
         related_name="owned_cases",
     )
 
+    # The time limit of this round of handling (办理时限): set at intake, recomputed on a new
+    # category or tier and on rework, never moved because the case ran over, so "how late" is
+    # always measured against the promise made to the resident.
     due_at = models.DateTimeField(_("due"))
+    # After a case runs over, the sweeper gives the owner a supervision limit (督办时限); running over
+    # that too marks it overdue again (and the second time raises its tier).
+    supervision_due_at = models.DateTimeField(_("supervision limit"), null=True, blank=True)
     urge_at = models.DateTimeField(_("urge at"), null=True, blank=True)
     # The sweeper's memory, so running it twice changes nothing: a case is urged again only once
-    # urge_at has moved past the last urge, marked overdue again only once due_at has moved on.
+    # urge_at has moved past the last urge, marked overdue again only once its current limit
+    # (the supervision limit, else due_at) has moved past the last mark.
     urged_at = models.DateTimeField(_("last urged"), null=True, blank=True)
     overdue_marked_at = models.DateTimeField(_("last marked overdue"), null=True, blank=True)
     overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
@@ -273,6 +280,7 @@ class Case(models.Model):
             models.Index(fields=["scope_code"], name="case_scope", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["reporter"], name="case_reporter"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
+            models.Index(fields=["status", "supervision_due_at"], name="case_status_supervision"),
             models.Index(fields=["status", "urge_at"], name="case_status_urge"),
             models.Index(fields=["status", "rating_deadline"], name="case_status_rating"),
             # Open cases of a community, and open cases near a point (a latitude band, then
@@ -454,3 +462,21 @@ class CasePhoto(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.pk}"
+
+
+class CaseFollow(models.Model):
+    """我也关注: a resident who sees the same problem follows the case instead of filing it again;
+    they are told its outcome, and followers count as a repeat-complaint signal."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower (我也关注)")
+        verbose_name_plural = _("followers (我也关注)")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_follow_once")]
+        indexes = [models.Index(fields=["user", "case"], name="case_follow_user")]
+
+    def __str__(self):
+        return f"{self.case_id} ← {self.user_id}"

@@ -11,16 +11,18 @@ Each predicate returns the RoleAssignment that grants the right (its org is reco
 timeline as the acting unit), or None.
 """
 
-import re
 from collections.abc import Collection
 
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
-from jinlin.core.scope import PERSONAL_ROLES, active_assignments
+
+# The scope rule lives in core.scope; re-exported here for the callers that read it with the rest.
+from jinlin.core.scope import AREA_WIDE_ROLES as AREA_WIDE_ROLES
+from jinlin.core.scope import active_assignments
+from jinlin.core.scope import area_code as area_code
+from jinlin.core.scope import covers as covers
 
 from .models import Case, CaseReporter, ResolvedLevel
 
-# Roles bound to a non-place unit that still see their whole district/street.
-AREA_WIDE_ROLES = {Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR, Role.PLATFORM_ADMIN}
 # Roles whose members handle cases owned by their unit (接单, 办结, 退单).
 HANDLER_ROLES = {
     Role.DEPARTMENT_HANDLER,
@@ -29,24 +31,11 @@ HANDLER_ROLES = {
     Role.POLICE_OFFICER,
     Role.PROPERTY_REP,
 }
+# Roles that handle only what is given to their own unit, never what a unit under it owns: a
+# community police officer is bound to the community but does not handle its grids' cases.
+EXACT_UNIT_ROLES = {Role.POLICE_OFFICER}
 # Staff who may record a case on a resident's behalf (phone, 12345, WeChat group, reception day).
 RECORDING_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.BUILDING_HEAD}
-
-
-def area_code(org: OrgUnit) -> str:
-    """The place a unit covers: a place covers itself; a non-place unit (350102B01) its parent place."""
-    if org.is_place():
-        return org.code
-    match = re.match(r"\d+", org.code)
-    return match.group(0) if match else org.code
-
-
-def covers(assignment: RoleAssignment, scope_code: str) -> bool:
-    if assignment.role in PERSONAL_ROLES:
-        return False
-    if assignment.org.is_place() or assignment.role in AREA_WIDE_ROLES:
-        return scope_code.startswith(area_code(assignment.org))
-    return False
 
 
 def covering(user: User | None, case: Case, *roles: str) -> RoleAssignment | None:
@@ -57,12 +46,22 @@ def covering(user: User | None, case: Case, *roles: str) -> RoleAssignment | Non
     return None
 
 
+def acts_for(assignment: RoleAssignment, unit: OrgUnit | None) -> bool:
+    """Whether this role binding acts for `unit`: bound to it, or to a unit above it (community
+    staff cover their grids) — police officers only for their own unit."""
+    if unit is None:
+        return False
+    if assignment.role in EXACT_UNIT_ROLES:
+        return assignment.org_id == unit.pk
+    return unit.code.startswith(assignment.org.code)
+
+
 def member_of(user: User | None, unit: OrgUnit | None, roles: Collection[str] = HANDLER_ROLES) -> RoleAssignment | None:
-    """The user's handling role at `unit` or at a unit above it (community staff cover their grids)."""
+    """The user's handling role at `unit` or at a unit above it (see acts_for)."""
     if unit is None:
         return None
     for assignment in active_assignments(user):
-        if assignment.role in roles and unit.code.startswith(assignment.org.code):
+        if assignment.role in roles and acts_for(assignment, unit):
             return assignment
     return None
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("map/data.json", views.map_data, name="map_data"),
     path("public/", views.public, name="public"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

@@ -5,6 +5,7 @@ viewer's scope is 404, an action the case's state does not allow is 409."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -80,7 +81,20 @@ def _with_lights(cases):
     for case in cases:
         case.light = selectors.sla_light(case, now)
         case.light_label = _sla_label(case.light)
+        case.late_label = late_words(selectors.overdue_by(case, now))
     return cases
+
+
+def late_words(late: timedelta) -> str:
+    """ "超期 2 天 3 小时": how late a case is, to the hour (to the minute in its first hour)."""
+    if late <= timedelta(0):
+        return ""
+    days, hours, minutes = late.days, late.seconds // 3600, late.seconds % 3600 // 60
+    if days:
+        return _("Overdue by %(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("Overdue by %(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("Overdue by %(minutes)d min") % {"minutes": max(1, minutes)}
 
 
 def _sla_label(light: str) -> str:
@@ -281,7 +295,8 @@ def _action_forms(
                 initial = {"unit": triage_unit}
             return forms.DispatchForm(*args, units=units, people=people, initial=initial)
         if action == "escalate":
-            return forms.EscalateForm(*args, units=selectors.escalation_units(case))
+            units = selectors.escalation_units(case)
+            return forms.EscalateForm(*args, units=units, groups=selectors.escalation_groups(case, list(units)))
         if action in {"reject", "return"}:
             return forms.ReasonForm(*args)
         if action == "resolve":
@@ -291,7 +306,10 @@ def _action_forms(
         if action == "merge":
             return forms.MergeForm(*args)
         if action == "comment":
-            return forms.CommentForm(*args)
+            form = forms.CommentForm(*args)
+            if not selectors.is_staff_viewer(user, case):
+                del form.fields["reply"]  # only staff notes can be internal
+            return form
         if action in {"reopen", "urge", "supervise", "publish"}:
             return forms.NoteForm(*args)
         return None  # claim, report_in: a button is enough
@@ -334,7 +352,7 @@ def _run(action, user, case, form):
     if action == "report_in":
         return s.case_report_in(actor=user, case=case)
     if action == "comment":
-        return s.case_comment(actor=user, case=case, note=data["note"])
+        return s.case_comment(actor=user, case=case, note=data["note"], reply=data.get("reply", False))
     service = {
         "reopen": s.case_reopen,
         "urge": s.case_urge,
@@ -377,16 +395,17 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "triage": _triage_context(case, user, actions) if staff else None,
         "already_handled": _already_handled(case, user) if follower and not staff else [],
         "case": _with_lights([case])[0],
-        "steps": [_step(e, user) for e in selectors.case_timeline(case)],
+        "steps": [_step(e, user) for e in selectors.case_timeline_for(case, user)],
         "photos": list(case.photos.all()),
         "action_forms": [(a, action_label(a), f) for a, f in action_forms.items()],
         "suggestions": suggestions,
         "reporter": selectors.reporter_view(case, user) if not follower else None,
         "address": case.address if follower else selectors.mask_address(case.address),
         "escalations": escalations if escalations is not None else list(case.escalations.select_related("unit")),
-        "followers_count": case.followers.count(),
+        "followers_count": case.followers.count() + case.follows.count(),
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
+        "whistle_form": "escalate" in actions,
     }
 
 
@@ -544,3 +563,30 @@ def public(request):
     for case in page.object_list:
         case.public_steps = [{"label": action_label(e.action), "at": e.at} for e in steps[case.pk]]
     return render(request, "cases/public.html", {"page": page, "form": form, "category": category})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def follow(request: AuthedRequest, pk: int) -> HttpResponse:
+    """我也关注: a card of a case the person can follow (theirs, in their grid, or on the public
+    board) with the follow / unfollow button. Shows only what the public board shows."""
+    from .models import Case, CaseFollow
+
+    case = Case.objects.select_related("category").filter(pk=pk).first()
+    if case is None or not services.can_follow(request.user, case):
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("follow") == "1":
+            services.case_follow(actor=request.user, case=case)
+            messages.success(request, _("You follow this case and will be told its outcome."))
+        else:
+            services.case_unfollow(actor=request.user, case=case)
+            messages.success(request, _("You no longer follow this case."))
+        return redirect("cases:follow", pk=pk)
+    context = {
+        "case": case,
+        "title": case.title,
+        "following": CaseFollow.objects.filter(case=case, user=request.user).exists(),
+        "followers": case.follows.count(),
+    }
+    return render(request, "cases/follow.html", context)

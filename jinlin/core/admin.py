@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .audit import audit_record, snapshot
 from .forms import PhoneAdminAuthenticationForm
 from .models import ApiToken, AuditEntry, Grid, OrgUnit, RoleAssignment, User
@@ -129,6 +130,13 @@ class UserAdmin(AuditedAdmin):
     )
     readonly_fields = ("phone_masked", "failed_logins", "locked_until", "last_login", "date_joined")
     inlines = (RoleAssignmentInline,)
+    actions = ("unlock_logins",)
+
+    @admin.action(description=_("Lift login throttles and locks (all addresses)"))
+    def unlock_logins(self, request, queryset):
+        for user in queryset:
+            services.auth_unlock(actor=request.user, user=user)
+        self.message_user(request, _("Login throttles lifted for %(count)d accounts.") % {"count": queryset.count()})
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "language":

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation, accounts and audit")
 
     def ready(self):
-        from . import checks, db  # noqa: F401  (registers deployment checks and connection set-up)
+        from . import accounts, checks, db  # noqa: F401  (deployment checks, connection set-up, credential revocation)

@@ -1,5 +1,7 @@
 """What every page needs to draw the shell: language, large-text mode, the user's roles."""
 
+from collections.abc import Callable
+
 from django.http import HttpRequest
 
 from .scope import active_assignments
@@ -14,9 +16,22 @@ def large_text_enabled(request: HttpRequest) -> bool:
     return request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
 
 
+# Apps above core add to every page's context here (notify: the bell's unread count) without
+# core importing them; each hook must stay cheap (one indexed query at most).
+_shell_hooks: list[Callable] = []
+
+
+def register_shell_hook(hook: Callable) -> None:
+    if hook not in _shell_hooks:
+        _shell_hooks.append(hook)
+
+
 def shell(request):
     user = getattr(request, "user", None)
-    return {
+    context = {
         "large_text": large_text_enabled(request),
         "my_roles": active_assignments(user) if user is not None and user.is_authenticated else [],
     }
+    for hook in _shell_hooks:
+        context.update(hook(request))
+    return context

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from .audit import audit_record
-from .demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from .demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_RESIDENTS
 from .grids import area_m2, grid_index_invalidate
 from .models import Grid, OrgKind, OrgUnit, Role, RoleAssignment, User
 from .phones import normalize_mobile
@@ -36,9 +36,10 @@ DEMO_SEED = 2026
 # same whenever it is seeded.
 BASE_DATE = datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
+CITY_CODE = "3501"
+CITY_NAME = "近邻市"
 DISTRICT_CODE = "350102"
 DISTRICT_NAME = "清溪区"
-CITY_NAME = "近邻市"
 CENTRE_LAT, CENTRE_LNG = 26.08, 119.30
 COMMUNITY_WIDTH_DEG = 0.012  # longitude, ≈ 1.2 km at 26° N
 COMMUNITY_HEIGHT_DEG = 0.009  # latitude, ≈ 1.0 km
@@ -54,6 +55,19 @@ STREETS = [
 # the two grid workers sit in different communities (and streets) for scope demonstrations.
 G1_CODE = "350102001001001"
 G2_CODE = "350102002001001"
+
+# The city's own units (its command centre, discipline office and departments) and the second,
+# smaller district beside the first (east of it): two streets of two communities.
+CITY_DEPARTMENTS = ["市住房和城乡建设局", "市城市管理局", "市生态环境局"]
+DISTRICT_B_CODE = "350103"
+DISTRICT_B_NAME = "榕江区"
+STREETS_B = [
+    ("江滨街道", ["江滨社区", "榕树社区"]),
+    ("凤山街道", ["凤鸣社区", "山前社区"]),
+]
+DEPARTMENTS_B = ["区住房和城乡建设局", "区城市管理局", "区生态环境局", "区市场监督管理局"]
+ESTATES_PER_COMMUNITY_B = 2
+RESIDENT_COUNT_B = 300
 
 DEPARTMENTS = [
     "区住房和城乡建设局",  # B01: the department of demo account 05
@@ -104,6 +118,8 @@ DEMO_PEOPLE = {
     "13900000008": ("李娜", [(Role.GRID_WORKER, G2_CODE)]),
     # 警网融合: the community police officer joins G1's community and sees what it sees.
     "13900000009": ("周明", [(Role.POLICE_OFFICER, G1_CODE[:12])]),
+    # The city command centre's dispatcher, bound to the centre: reaches the whole city.
+    "13900000010": ("何志远", [(Role.DISPATCHER, f"{CITY_CODE}C01")]),
 }
 
 
@@ -193,6 +209,134 @@ class _People:
         return BASE_DATE - timedelta(days=self.rng.randrange(30, 720), minutes=self.rng.randrange(600))
 
 
+def _add_street(
+    plan: DemoPlan,
+    rng: random.Random,
+    hire,
+    *,
+    d: str,
+    district_name: str,
+    s: int,
+    street_name: str,
+    community_names: list[str],
+    estate_counts: list[int],
+    west: float,
+    north: float,
+    estate_names: list[str],
+    entrances: list[tuple[str, str, str]],
+) -> None:
+    """One street of a demo district: its communities (a row of the lattice, each cut into five
+    grids), their estates, buildings and entrances, party units, police and staff. Appends the
+    entrances (entrance code, building code, community code) to `entrances`."""
+    street = f"{d}{s + 1:03d}"
+    short = street_name.removesuffix("街道")
+    plan.add(OrgKind.STREET, street, street_name, d, address=CITY_NAME + district_name + street_name)
+    plan.add(OrgKind.PARTY_COMMITTEE, f"{street}P01", f"中共{street_name}工作委员会", street, place=street)
+    plan.add(OrgKind.POLICE_STATION, f"{street}S01", f"{short}派出所", street)
+    hire(Role.PARTY_ADMIN, f"{street}P01")
+    for c, community_name in enumerate(community_names):
+        estate_count = estate_counts[c]
+        community = f"{street}{c + 1:03d}"
+        road = community_name.removesuffix("社区") + "路"
+        x0 = round(west + c * COMMUNITY_WIDTH_DEG, 6)
+        x1 = round(west + (c + 1) * COMMUNITY_WIDTH_DEG, 6)
+        y1 = round(north - s * COMMUNITY_HEIGHT_DEG, 6)
+        y0 = round(north - (s + 1) * COMMUNITY_HEIGHT_DEG, 6)
+        plan.add(
+            OrgKind.COMMUNITY,
+            community,
+            community_name,
+            street,
+            lat=round((y0 + y1) / 2, 6),
+            lng=round((x0 + x1) / 2, 6),
+            address=f"{CITY_NAME}{district_name}{street_name}{road}1号",
+        )
+        plan.add(OrgKind.PARTY_ORG, f"{community}P01", f"中共{community_name}委员会", community, place=community)
+        hire(Role.PARTY_ADMIN, f"{community}P01")
+        hire(Role.COMMUNITY_STAFF, community, 3)
+        hire(Role.POLICE_OFFICER, community)
+        cells = _grid_cells(rng, x0, y0, x1, y1)
+        grid_codes = []
+        for g, cell in enumerate(cells, start=1):
+            code = f"{community}{g:03d}"
+            grid_codes.append(code)
+            plan.add(
+                OrgKind.GRID,
+                code,
+                f"{community_name.removesuffix('社区')}第{CHINESE_NUMERALS[g - 1]}网格",
+                community,
+                lat=round((cell[1] + cell[3]) / 2, 6),
+                lng=round((cell[0] + cell[2]) / 2, 6),
+            )
+            plan.boundaries[code] = _rect(*cell)
+            hire(Role.GRID_WORKER, code)
+
+        # Estate j sits in grid j mod 5, so every community's first grid (G1 among them) has homes.
+        for e in range(estate_count):
+            grid_code, cell = grid_codes[e % GRIDS_PER_COMMUNITY], cells[e % GRIDS_PER_COMMUNITY]
+            estate = f"{community}E{e + 1:02d}"
+            estate_name = estate_names.pop()
+            lat, lng = _point_in(rng, cell, 0.35, 0.65)
+            address = f"{CITY_NAME}{district_name}{street_name}{road}{rng.randrange(2, 300)}号"
+            plan.add(OrgKind.ESTATE, estate, estate_name, community, grid=grid_code, lat=lat, lng=lng, address=address)
+            plan.add(OrgKind.PARTY_BRANCH, f"{estate}P01", f"{estate_name}党支部", estate, place=estate)
+            company = rng.randrange(len(PROPERTY_COMPANIES))
+            office = f"{estate}W01"
+            plan.add(
+                OrgKind.PROPERTY_COMPANY,
+                office,
+                f"{PROPERTY_COMPANIES[company]}{estate_name}服务中心",
+                estate,
+                place=estate,
+            )
+            hire(Role.PROPERTY_REP, office)
+            if rng.random() < 0.6:
+                plan.add(OrgKind.OWNERS_COMMITTEE, f"{estate}Y01", f"{estate_name}业主委员会", estate, place=estate)
+                hire(Role.OWNERS_COMMITTEE_REP, f"{estate}Y01")
+            for b in range(1, rng.randint(3, 8) + 1):
+                building = f"{estate}B{b:02d}"
+                lat, lng = _point_in(rng, cell)
+                plan.add(
+                    OrgKind.BUILDING,
+                    building,
+                    f"{estate_name}{b}号楼",
+                    estate,
+                    grid=grid_code,
+                    lat=lat,
+                    lng=lng,
+                    address=f"{address}{b}号楼",
+                )
+                if b <= 2:
+                    plan.add(
+                        OrgKind.PARTY_GROUP,
+                        f"{building}P01",
+                        f"{estate_name}{b}号楼党小组",
+                        building,
+                        place=building,
+                    )
+                if b == 1 and e == 0:
+                    plan.add(
+                        OrgKind.PARTY_HOUSEHOLD,
+                        f"{building}H01",
+                        f"{estate_name}1号楼党员中心户",
+                        building,
+                        place=building,
+                    )
+                for u in range(1, rng.randint(1, 3) + 1):
+                    entrance = f"{building}U{u:02d}"
+                    plan.add(
+                        OrgKind.ENTRANCE,
+                        entrance,
+                        f"{estate_name}{b}号楼{u}单元",
+                        building,
+                        grid=grid_code,
+                        lat=lat,
+                        lng=lng,
+                        address=f"{address}{b}号楼{u}单元",
+                    )
+                    entrances.append((entrance, building, community))
+
+
 def demo_plan(seed: int = DEMO_SEED) -> DemoPlan:
     """Everything the demo district contains, as plain data; the same seed gives the same plan."""
     rng = random.Random(seed)
@@ -205,7 +349,14 @@ def demo_plan(seed: int = DEMO_SEED) -> DemoPlan:
             staff.append((people.name(), [(role, org_code)]))
 
     d = DISTRICT_CODE
-    plan.add(OrgKind.DISTRICT, d, DISTRICT_NAME, lat=CENTRE_LAT, lng=CENTRE_LNG, address=CITY_NAME + DISTRICT_NAME)
+    plan.add(OrgKind.CITY, CITY_CODE, CITY_NAME, lat=CENTRE_LAT, lng=CENTRE_LNG, address=CITY_NAME)
+    plan.add(OrgKind.COMMAND_CENTRE, f"{CITY_CODE}C01", "近邻市社会治理综合指挥中心", CITY_CODE)
+    plan.add(OrgKind.DISCIPLINE, f"{CITY_CODE}J01", "近邻市纪委监委", CITY_CODE)
+    for i, name in enumerate(CITY_DEPARTMENTS, start=1):
+        plan.add(OrgKind.DEPARTMENT, f"{CITY_CODE}B{i:02d}", name, CITY_CODE)
+    plan.add(
+        OrgKind.DISTRICT, d, DISTRICT_NAME, CITY_CODE, lat=CENTRE_LAT, lng=CENTRE_LNG, address=CITY_NAME + DISTRICT_NAME
+    )
     plan.add(OrgKind.COMMAND_CENTRE, f"{d}C01", "清溪区社会治理综合指挥中心", d)
     plan.add(OrgKind.DISCIPLINE, f"{d}J01", "清溪区纪委监委", d)
     plan.add(OrgKind.POLICE_STATION, f"{d}S01", "近邻市公安局清溪分局", d)
@@ -225,118 +376,24 @@ def demo_plan(seed: int = DEMO_SEED) -> DemoPlan:
     west = CENTRE_LNG - 2 * COMMUNITY_WIDTH_DEG
     north = CENTRE_LAT + 1.5 * COMMUNITY_HEIGHT_DEG
     entrances: list[tuple[str, str, str]] = []  # (entrance code, building code, community code)
-    community_number = 0
     for s, (street_name, community_names) in enumerate(STREETS):
-        street = f"{d}{s + 1:03d}"
-        short = street_name.removesuffix("街道")
-        plan.add(OrgKind.STREET, street, street_name, d, address=CITY_NAME + DISTRICT_NAME + street_name)
-        plan.add(OrgKind.PARTY_COMMITTEE, f"{street}P01", f"中共{street_name}工作委员会", street, place=street)
-        plan.add(OrgKind.POLICE_STATION, f"{street}S01", f"{short}派出所", street)
-        hire(Role.PARTY_ADMIN, f"{street}P01")
-        for c, community_name in enumerate(community_names):
-            community = f"{street}{c + 1:03d}"
-            road = community_name.removesuffix("社区") + "路"
-            x0 = round(west + c * COMMUNITY_WIDTH_DEG, 6)
-            x1 = round(west + (c + 1) * COMMUNITY_WIDTH_DEG, 6)
-            y1 = round(north - s * COMMUNITY_HEIGHT_DEG, 6)
-            y0 = round(north - (s + 1) * COMMUNITY_HEIGHT_DEG, 6)
-            plan.add(
-                OrgKind.COMMUNITY,
-                community,
-                community_name,
-                street,
-                lat=round((y0 + y1) / 2, 6),
-                lng=round((x0 + x1) / 2, 6),
-                address=f"{CITY_NAME}{DISTRICT_NAME}{street_name}{road}1号",
-            )
-            plan.add(OrgKind.PARTY_ORG, f"{community}P01", f"中共{community_name}委员会", community, place=community)
-            hire(Role.PARTY_ADMIN, f"{community}P01")
-            hire(Role.COMMUNITY_STAFF, community, 3)
-            hire(Role.POLICE_OFFICER, community)
-            cells = _grid_cells(rng, x0, y0, x1, y1)
-            grid_codes = []
-            for g, cell in enumerate(cells, start=1):
-                code = f"{community}{g:03d}"
-                grid_codes.append(code)
-                plan.add(
-                    OrgKind.GRID,
-                    code,
-                    f"{community_name.removesuffix('社区')}第{CHINESE_NUMERALS[g - 1]}网格",
-                    community,
-                    lat=round((cell[1] + cell[3]) / 2, 6),
-                    lng=round((cell[0] + cell[2]) / 2, 6),
-                )
-                plan.boundaries[code] = _rect(*cell)
-                hire(Role.GRID_WORKER, code)
-
-            # 40 estates over 12 communities: the first four get 4, the others 3. Estate j sits in
-            # grid j mod 5, so every community's first grid (G1 among them) has homes in it.
-            for e in range(3 + (community_number < 4)):
-                grid_code, cell = grid_codes[e % GRIDS_PER_COMMUNITY], cells[e % GRIDS_PER_COMMUNITY]
-                estate = f"{community}E{e + 1:02d}"
-                estate_name = estate_names.pop()
-                lat, lng = _point_in(rng, cell, 0.35, 0.65)
-                address = f"{CITY_NAME}{DISTRICT_NAME}{street_name}{road}{rng.randrange(2, 300)}号"
-                plan.add(
-                    OrgKind.ESTATE, estate, estate_name, community, grid=grid_code, lat=lat, lng=lng, address=address
-                )
-                plan.add(OrgKind.PARTY_BRANCH, f"{estate}P01", f"{estate_name}党支部", estate, place=estate)
-                company = rng.randrange(len(PROPERTY_COMPANIES))
-                office = f"{estate}W01"
-                plan.add(
-                    OrgKind.PROPERTY_COMPANY,
-                    office,
-                    f"{PROPERTY_COMPANIES[company]}{estate_name}服务中心",
-                    estate,
-                    place=estate,
-                )
-                hire(Role.PROPERTY_REP, office)
-                if rng.random() < 0.6:
-                    plan.add(OrgKind.OWNERS_COMMITTEE, f"{estate}Y01", f"{estate_name}业主委员会", estate, place=estate)
-                    hire(Role.OWNERS_COMMITTEE_REP, f"{estate}Y01")
-                for b in range(1, rng.randint(3, 8) + 1):
-                    building = f"{estate}B{b:02d}"
-                    lat, lng = _point_in(rng, cell)
-                    plan.add(
-                        OrgKind.BUILDING,
-                        building,
-                        f"{estate_name}{b}号楼",
-                        estate,
-                        grid=grid_code,
-                        lat=lat,
-                        lng=lng,
-                        address=f"{address}{b}号楼",
-                    )
-                    if b <= 2:
-                        plan.add(
-                            OrgKind.PARTY_GROUP,
-                            f"{building}P01",
-                            f"{estate_name}{b}号楼党小组",
-                            building,
-                            place=building,
-                        )
-                    if b == 1 and e == 0:
-                        plan.add(
-                            OrgKind.PARTY_HOUSEHOLD,
-                            f"{building}H01",
-                            f"{estate_name}1号楼党员中心户",
-                            building,
-                            place=building,
-                        )
-                    for u in range(1, rng.randint(1, 3) + 1):
-                        entrance = f"{building}U{u:02d}"
-                        plan.add(
-                            OrgKind.ENTRANCE,
-                            entrance,
-                            f"{estate_name}{b}号楼{u}单元",
-                            building,
-                            grid=grid_code,
-                            lat=lat,
-                            lng=lng,
-                            address=f"{address}{b}号楼{u}单元",
-                        )
-                        entrances.append((entrance, building, community))
-            community_number += 1
+        # 40 estates over 12 communities: the first four get 4, the others 3.
+        counts = [3 + (s * len(community_names) + c < 4) for c in range(len(community_names))]
+        _add_street(
+            plan,
+            rng,
+            hire,
+            d=d,
+            district_name=DISTRICT_NAME,
+            s=s,
+            street_name=street_name,
+            community_names=community_names,
+            estate_counts=counts,
+            west=west,
+            north=north,
+            estate_names=estate_names,
+            entrances=entrances,
+        )
 
     for phone, (name, roles) in DEMO_PEOPLE.items():
         plan.people.append(
@@ -362,7 +419,91 @@ def demo_plan(seed: int = DEMO_SEED) -> DemoPlan:
         if rng.random() < 0.05:
             roles.append((Role.VOLUNTEER, community))
         plan.people.append(PersonSpec(people.phone(), people.name(), tuple(roles), people.joined()))
+    # Everything after the first district draws from its own generator, so the first district's
+    # names, places and people stay those it always had.
+    _add_city_and_second_district(plan, random.Random(seed + 1), people.used_phones, entrances)
     return plan
+
+
+def _add_city_and_second_district(
+    plan: DemoPlan, rng: random.Random, used_phones: set[str], entrances_a: list[tuple[str, str, str]]
+) -> None:
+    """The city's staff, the thirty demo residents of G1's community, and the second district."""
+    people = _People(rng)
+    people.used_phones = used_phones  # unique across the whole city
+    staff: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def hire(role, org_code, count=1):
+        for _n in range(count):
+            staff.append((people.name(), [(role, org_code)]))
+
+    hire(Role.DISPATCHER, f"{CITY_CODE}C01", 2)
+    hire(Role.DISCIPLINE_SUPERVISOR, f"{CITY_CODE}J01")
+    hire(Role.PLATFORM_ADMIN, CITY_CODE)
+    for i in range(1, len(CITY_DEPARTMENTS) + 1):
+        hire(Role.DEPARTMENT_HANDLER, f"{CITY_CODE}B{i:02d}", 2)
+
+    homes = [e for e in entrances_a if e[2] == G1_CODE[:12]]
+    for n, phone in enumerate(DEMO_RESIDENTS):
+        entrance = homes[n % len(homes)][0]
+        plan.people.append(
+            PersonSpec(phone, people.name(), ((Role.RESIDENT, entrance),), BASE_DATE - timedelta(days=200), demo=True)
+        )
+
+    d = DISTRICT_B_CODE
+    west = CENTRE_LNG + 2.5 * COMMUNITY_WIDTH_DEG
+    north = CENTRE_LAT + 1.5 * COMMUNITY_HEIGHT_DEG
+    plan.add(
+        OrgKind.DISTRICT,
+        d,
+        DISTRICT_B_NAME,
+        CITY_CODE,
+        lat=round(north - COMMUNITY_HEIGHT_DEG, 6),
+        lng=round(west + COMMUNITY_WIDTH_DEG, 6),
+        address=CITY_NAME + DISTRICT_B_NAME,
+    )
+    plan.add(OrgKind.COMMAND_CENTRE, f"{d}C01", "榕江区社会治理综合指挥中心", d)
+    plan.add(OrgKind.DISCIPLINE, f"{d}J01", "榕江区纪委监委", d)
+    plan.add(OrgKind.POLICE_STATION, f"{d}S01", "近邻市公安局榕江分局", d)
+    for i, name in enumerate(DEPARTMENTS_B, start=1):
+        plan.add(OrgKind.DEPARTMENT, f"{d}B{i:02d}", name, d)
+        hire(Role.DEPARTMENT_HANDLER, f"{d}B{i:02d}", 2)
+    plan.add(OrgKind.PROPERTY_COMPANY, f"{d}W01", "榕江物业服务有限公司", d)
+    hire(Role.DISPATCHER, d, 2)
+    hire(Role.DISCIPLINE_SUPERVISOR, d)
+
+    taken = {u.name for u in plan.units if u.kind == OrgKind.ESTATE}
+    pool = sorted({p + s for p in ESTATE_PREFIXES for s in ESTATE_SUFFIXES} - taken)
+    estate_names = rng.sample(pool, ESTATES_PER_COMMUNITY_B * sum(len(c) for _s, c in STREETS_B))
+    entrances: list[tuple[str, str, str]] = []
+    for s, (street_name, community_names) in enumerate(STREETS_B):
+        _add_street(
+            plan,
+            rng,
+            hire,
+            d=d,
+            district_name=DISTRICT_B_NAME,
+            s=s,
+            street_name=street_name,
+            community_names=community_names,
+            estate_counts=[ESTATES_PER_COMMUNITY_B] * len(community_names),
+            west=west,
+            north=north,
+            estate_names=estate_names,
+            entrances=entrances,
+        )
+    for name, roles in staff:
+        plan.people.append(PersonSpec(people.phone(), name, tuple(roles), people.joined()))
+    heads: set[str] = set()
+    for _n in range(RESIDENT_COUNT_B):
+        entrance, building, community = rng.choice(entrances)
+        roles = [(Role.RESIDENT, entrance)]
+        if building not in heads:
+            heads.add(building)
+            roles.append((Role.BUILDING_HEAD, building))
+        if rng.random() < 0.05:
+            roles.append((Role.VOLUNTEER, community))
+        plan.people.append(PersonSpec(people.phone(), people.name(), tuple(roles), people.joined()))
 
 
 class DemoAlreadySeeded(Exception):
@@ -371,6 +512,7 @@ class DemoAlreadySeeded(Exception):
 
 # Kinds in an order where every unit's parent, grid and place are written before it.
 WRITE_ORDER = [
+    OrgKind.CITY,
     OrgKind.DISTRICT,
     OrgKind.STREET,
     OrgKind.COMMUNITY,

@@ -13,5 +13,11 @@ DEMO_ACCOUNTS = {
     "13900000007": "platform_admin",
     "13900000008": "grid_worker",
     "13900000009": "police_officer",
+    # The city command centre's dispatcher: sees every district of the city.
+    "13900000010": "dispatcher",
 }
+# Thirty more residents living in G1's community (13900000101–13900000130), for trying what needs
+# many people: activities, votes, surveys.
+DEMO_RESIDENTS = [f"139000001{n:02d}" for n in range(1, 31)]
+DEMO_ACCOUNTS.update(dict.fromkeys(DEMO_RESIDENTS, "resident"))
 DEMO_PHONES = list(DEMO_ACCOUNTS)

@@ -28,6 +28,7 @@ class LoginForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = None
+        self.retry_after = None
         self.locked_until = None
 
     def clean_phone(self):
@@ -42,13 +43,29 @@ class LoginForm(forms.Form):
             try:
                 self.user = services.auth_login(phone=phone, password=password)
             except services.AuthError as exc:
+                self.retry_after = exc.retry_after
                 self.locked_until = exc.locked_until
                 raise ValidationError(exc.message, code=exc.code) from exc
         return self.cleaned_data
 
     @property
-    def is_locked(self) -> bool:
-        return self.locked_until is not None
+    def is_throttled(self) -> bool:
+        return self.retry_after is not None
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 class PhoneAdminAuthenticationForm(AdminAuthenticationForm):

@@ -22,6 +22,7 @@ from .masking import mask_phone
 
 class OrgKind(models.TextChoices):
     # The administrative chain (ORG-1).
+    CITY = "city", _("City (市)")
     DISTRICT = "district", _("District / county (区县)")
     STREET = "street", _("Street / township (街道/乡镇)")
     COMMUNITY = "community", _("Community / village (社区/村)")
@@ -47,6 +48,7 @@ class OrgKind(models.TextChoices):
 
 
 PLACE_KINDS = {
+    OrgKind.CITY,
     OrgKind.DISTRICT,
     OrgKind.STREET,
     OrgKind.COMMUNITY,
@@ -59,7 +61,8 @@ PLACE_KINDS = {
 # Which kinds may hang under which: the tree is checked when a unit is created, so a building
 # can never end up directly under a street and break the prefix scope.
 ALLOWED_PARENTS: dict[str, set[str | None]] = {
-    OrgKind.DISTRICT: {None},
+    OrgKind.CITY: {None},
+    OrgKind.DISTRICT: {OrgKind.CITY, None},
     OrgKind.STREET: {OrgKind.DISTRICT},
     OrgKind.COMMUNITY: {OrgKind.STREET},
     OrgKind.GRID: {OrgKind.COMMUNITY},
@@ -71,9 +74,9 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
     OrgKind.PARTY_BRANCH: {OrgKind.ESTATE},
     OrgKind.PARTY_GROUP: {OrgKind.BUILDING},
     OrgKind.PARTY_HOUSEHOLD: {OrgKind.BUILDING, OrgKind.ENTRANCE},
-    OrgKind.COMMAND_CENTRE: {OrgKind.DISTRICT, OrgKind.STREET},
-    OrgKind.DEPARTMENT: {OrgKind.DISTRICT, OrgKind.STREET},
-    OrgKind.DISCIPLINE: {OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.COMMAND_CENTRE: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.DEPARTMENT: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
+    OrgKind.DISCIPLINE: {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET},
     OrgKind.POLICE_STATION: {OrgKind.DISTRICT, OrgKind.STREET},
     OrgKind.PROPERTY_COMPANY: {OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY, OrgKind.ESTATE},
     OrgKind.OWNERS_COMMITTEE: {OrgKind.ESTATE},
@@ -231,6 +234,8 @@ class User(AbstractBaseUser):
     is_superuser = models.BooleanField(_("superuser"), default=False)
     failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Set when an administrator resets the password: the next login must choose a new one.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     large_text = models.BooleanField(_("large text, high contrast (适老化)"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -300,6 +305,24 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user.name} → {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """One atomic counter of a rate limit or a login throttle (jinlin.core.ratelimit): hits in
+    the current window, and a block that a throttle may set. Shared by every worker process
+    through the database, so no Redis is needed; rows of past windows are pruned."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.FloatField(default=0.0)
+    count = models.PositiveIntegerField(default=0)
+    blocked_until = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
 
 
 class AuditQuerySet(models.QuerySet):

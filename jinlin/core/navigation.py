@@ -50,6 +50,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Follow my requests"), "cases:mine"),
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
+            Capability(_("Messages and notices"), "notify:inbox"),
+            Capability(_("My neighbourhood centre (邻里中心)"), "centre:index"),
         ),
     ),
     Role.BUILDING_HEAD: RoleGuide(
@@ -69,6 +71,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("File a patrol report"), "cases:patrol"),
             Capability(_("Household visits"), "people:visits"),
             Capability(_("Map of my grid"), "cases:map"),
+            Capability(_("Send a notice to my grid (通知公告)"), "notify:broadcast"),
+            Capability(_("Confirm residents' homes"), "notify:homes"),
         ),
     ),
     Role.COMMUNITY_STAFF: RoleGuide(
@@ -79,6 +83,9 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
+            Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
+            Capability(_("代办 queue (红色代办)"), "centre:errands"),
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleGuide(
@@ -153,6 +160,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Time-bank requests"), "volunteers:orders"),
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("My service hours"), "volunteers:ledger"),
+            Capability(_("代办 errands for neighbours (红色代办)"), "centre:errands"),
         ),
     ),
     Role.PLATFORM_ADMIN: RoleGuide(
@@ -164,6 +172,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Role assignments"), "admin:core_roleassignment_changelist", admin_site=True),
             Capability(_("Audit log"), "core:audit"),
             Capability(_("Admin site"), "admin:index", admin_site=True),
+            Capability(_("Message deliveries"), "notify:deliveries"),
         ),
     ),
 }

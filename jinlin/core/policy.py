@@ -80,10 +80,12 @@ def actions(prefix: str = "") -> list[str]:
     return sorted(a for a in _TABLE if a.startswith(prefix))
 
 
-def grant(user: User | None, action: str, obj: Any = None) -> Grant | None:
-    """Why `user` may do `action` to `obj`, or None if they may not."""
+def grant(user: User | None, action: str, obj: Any = None, *, state: bool = True) -> Grant | None:
+    """Why `user` may do `action` to `obj`, or None if they may not. `state=False` leaves the
+    object's state out: for a service that checks it itself and answers with its own error
+    (a case's state machine answers 409, where a refused person is 403)."""
     p = policy_for(action)
-    if user is None or not user.is_authenticated or not p.state(obj):
+    if user is None or not user.is_authenticated or (state and not p.state(obj)):
         return None
     for assignment in active_assignments(user):
         if assignment.role in p.roles and p.bound(assignment, obj):
@@ -97,9 +99,9 @@ def allows(user: User | None, action: str, obj: Any = None) -> bool:
     return grant(user, action, obj) is not None
 
 
-def require(user: User | None, action: str, obj: Any = None) -> Grant:
-    """The grant for `action`, or PermissionDenied in the user's language."""
-    found = grant(user, action, obj)
+def require(user: User | None, action: str, obj: Any = None, *, state: bool = True) -> Grant:
+    """The grant for `action`, or PermissionDenied in the user's language (`state` as in grant)."""
+    found = grant(user, action, obj, state=state)
     if found is None:
         refusal = policy_for(action).refusal
         raise PermissionDenied(_(refusal) if refusal else _("You may not do this."))

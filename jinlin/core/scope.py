@@ -101,12 +101,30 @@ def unit_ids(user: User | None, roles: Collection[str] | None = None) -> list[in
     return sorted({a.org_id for a in active_assignments(user) if roles is None or a.role in roles})
 
 
+def staff_unit_codes(user: User | None) -> list[str]:
+    """The codes of the units `user` works for (any role but a personal one): what a unit is
+    given (owned, called in on, handled before) stays visible to its members."""
+    return unit_codes(user, AREA_ROLES)
+
+
 def prefix_q(field: str, codes: Iterable[str]) -> Q:
     """Rows whose `field` begins with any of `codes`; matches nothing for no codes."""
     q = Q(pk__in=[])
     for code in minimal_prefixes(codes):
         q |= Q(**{f"{field}__startswith": code})
     return q
+
+
+def units_under(codes: Iterable[str]) -> QuerySet[OrgUnit]:
+    """The ids of the units with these codes and everything under them, as a subquery: lets an
+    owner or target index answer instead of joining the org tree to every row."""
+    return OrgUnit.objects.filter(prefix_q("code", codes)).values("pk")  # type: ignore[return-value]
+
+
+def org_reach_q(user: User | None, field: str = "code") -> Q:
+    """The org units a user may look up: the areas they reach and the units they work for
+    (a department handler sees their department; a resident no unit)."""
+    return prefix_q(field, [*area_codes(user), *staff_unit_codes(user)])
 
 
 def scope_q(

@@ -1,18 +1,52 @@
 """Reads with rules for the core app. Views and API functions call these, never the ORM directly."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
-from .scope import active_assignments, has_role, visible_to
+from .scope import active_assignments, has_role, org_reach_q, prefix_q
 
 
 def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
-    return visible_to(user, OrgUnit.objects.all(), code_field="code")
+    """The units of the areas the viewer reaches, and the units they work for (core.scope)."""
+    return OrgUnit.objects.filter(org_reach_q(user))
+
+
+# The most units one org-tree read returns (a city has tens of thousands; narrow with kind,
+# parent, under or q).
+ORG_UNITS_MAX = 2000
+
+
+def org_units_search(
+    user: User,
+    *,
+    kind: str = "",
+    parent_id: int | None = None,
+    under: OrgUnit | None = None,
+    q: str = "",
+) -> QuerySet[OrgUnit]:
+    """The units `user` may see, narrowed by kind, parent, subtree (`under`, itself included) and
+    words of the name or the beginning of the code; in tree (code) order."""
+    qs = org_units_visible_to(user).filter(is_active=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    if under is not None:
+        qs = qs.filter(prefix_q("code", [under.code]))
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("code")
+
+
+def org_unit_get(user: User, unit_id: int) -> OrgUnit | None:
+    """The unit if `user` may see it (core.scope), else None."""
+    return org_units_visible_to(user).filter(pk=unit_id).first()
 
 
 def users_visible_to(user: User) -> QuerySet[User]:
-    """People whose roles sit in the viewer's area, and the viewer themself."""
-    roles_in_scope = visible_to(user, RoleAssignment.objects.all(), code_field="org__code")
+    """People whose roles sit in the viewer's area or units, and the viewer themself."""
+    roles_in_scope = RoleAssignment.objects.filter(org_reach_q(user, "org__code"))
     return (User.objects.filter(pk__in=roles_in_scope.values("user_id")) | User.objects.filter(pk=user.pk)).distinct()
 
 

@@ -20,13 +20,15 @@ from .scope import has_role
 
 
 class AuthError(Exception):
-    """A login that did not succeed; `code` is 'invalid' or 'locked'."""
+    """A login that did not succeed; `code` is 'invalid' or 'throttled' (then `retry_after`
+    says in how many seconds this address may try this phone again)."""
 
-    def __init__(self, message: str, code: str, locked_until: datetime | None = None):
+    def __init__(self, message: str, code: str, locked_until: datetime | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.locked_until = locked_until
+        self.retry_after = retry_after
 
 
 def require_admin(actor: User | None, message: str | None = None) -> None:
@@ -40,57 +42,110 @@ def require_admin(actor: User | None, message: str | None = None) -> None:
         raise PermissionDenied(message or _("Only a platform administrator may do this."))
 
 
-def auth_login(*, phone: str, password: str) -> User:
-    """Check a phone and password; count failures and lock after LOGIN_MAX_FAILURES in a row.
+def _throttle_delay(failures: int) -> float:
+    """Seconds an address waits before trying a phone again after `failures` wrong passwords in
+    a row: none for the first LOGIN_FREE_FAILURES, then doubling (2, 4, 8 …) up to
+    LOGIN_LOCK_MINUTES."""
+    free = settings.LOGIN_FREE_FAILURES
+    if failures <= free:
+        return 0.0
+    return float(min(2 ** (failures - free), settings.LOGIN_LOCK_MINUTES * 60))
 
-    Raises ValidationError for a malformed phone, AuthError for a wrong password or a lock.
-    The failure count is committed even though the login fails, so it runs in its own
-    transaction and raises afterwards.
+
+def _throttled(retry_after: float) -> AuthError:
+    seconds = max(1, int(retry_after + 0.999))
+    return AuthError(
+        _("Too many failed logins from this address. Please try again in %(seconds)d seconds.") % {"seconds": seconds},
+        "throttled",
+        retry_after=seconds,
+    )
+
+
+def auth_login(*, phone: str, password: str, ip: str | None = None) -> User:
+    """Check a phone and password, throttling failures (等保 登录失败处理) so that the throttle
+    cannot be turned against the account's owner:
+
+    - failures are counted per (phone, source address) and per source address; the pair waits
+      longer after each failure (progressive delay), the address is refused for
+      LOGIN_LOCK_MINUTES after LOGIN_ADDRESS_MAX_FAILURES failures on any phones;
+    - one address's failures never stop a login of the same phone from another address;
+    - the counters are keyed by the phone's digest whether or not it is registered, so an
+      unknown phone is answered exactly like a known one (401, then 429), revealing nothing;
+    - every failure, throttle and unlock is audited.
+
+    Raises ValidationError for a malformed phone, AuthError otherwise.
     """
+    from . import ratelimit
+    from .middleware import client_ip
+
     normalized = normalize_mobile(phone)
+    ip = ip if ip is not None else (client_ip() or "-")
+    digest = User.digest_phone(normalized)
+    pair_key, address_key, account_key = f"login:pair:{digest}:{ip}", f"login:addr:{ip}", f"login:acct:{digest}"
+    window = settings.LOGIN_LOCK_MINUTES * 60
+    wait = max(ratelimit.blocked_for(pair_key), ratelimit.blocked_for(address_key))
+    user = User.objects.filter(phone_digest=digest).first()
+    if wait:
+        if user is not None:
+            audit_record(actor=user, action="auth.throttled", obj=user, after={"retry_after": int(wait)})
+        raise _throttled(wait)
     invalid = AuthError(_("Wrong phone number or password."), "invalid")
-    now = timezone.now()
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(phone_digest=User.digest_phone(normalized)).first()
-        if user is None or not user.is_active:
-            # Spend the same time hashing as for a real account, so timing does not reveal
-            # which phone numbers are registered.
-            User().set_password(password)
-            raise invalid
-        if user.is_locked(now):
+    if user is None or not user.is_active:
+        # Spend the same time hashing as for a real account, so timing does not reveal
+        # which phone numbers are registered.
+        User().set_password(password)
+        ok = False
+    else:
+        ok = user.check_password(password)
+        if ok and user.is_locked():
+            # Only someone who knows the password learns of a lock an administrator set.
             raise AuthError(
-                _("This account is locked after too many failed logins. Try again after %(time)s.")
+                _("This account is locked by an administrator. Try again after %(time)s.")
                 % {"time": timezone.localtime(user.locked_until).strftime("%H:%M")},
                 "locked",
                 user.locked_until,
             )
-        if user.check_password(password):
-            if user.failed_logins or user.locked_until:
-                User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    if ok and user is not None:
+        ratelimit.reset(pair_key)
+        with transaction.atomic():
+            if user.failed_logins:
+                User.objects.filter(pk=user.pk).update(failed_logins=0)
             audit_record(actor=user, action="auth.login", obj=user)
-            return user
-        failures = user.failed_logins + 1
-        locked_until = None
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            locked_until = now + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-            failures = 0
-        User.objects.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked_until)
-        audit_record(
-            actor=user,
-            action="auth.failure",
-            obj=user,
-            after={"failed_logins": failures or settings.LOGIN_MAX_FAILURES},
-        )
-        if locked_until:
-            audit_record(actor=user, action="auth.lock", obj=user, after={"locked_until": locked_until.isoformat()})
-    if locked_until:
-        raise AuthError(
-            _("Too many failed logins: this account is locked for %(minutes)d minutes.")
-            % {"minutes": settings.LOGIN_LOCK_MINUTES},
-            "locked",
-            locked_until,
-        )
+        return user
+    pair_failures, _started = ratelimit.hit(pair_key, window)
+    address_failures, _started = ratelimit.hit(address_key, window)
+    account_failures, _started = ratelimit.hit(account_key, window)
+    delay = _throttle_delay(pair_failures)
+    if delay:
+        ratelimit.block(pair_key, delay)
+    if address_failures >= settings.LOGIN_ADDRESS_MAX_FAILURES:
+        ratelimit.block(address_key, window)
+    if user is not None:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(failed_logins=min(account_failures, 32767))
+            audit_record(
+                actor=user,
+                action="auth.failure",
+                obj=user,
+                after={"failures_from_address": pair_failures, "failures_of_account": account_failures},
+            )
+            if delay:
+                audit_record(actor=user, action="auth.throttle", obj=user, after={"delay_seconds": int(delay)})
     raise invalid
+
+
+def auth_unlock(*, actor: User | None, user: User) -> User:
+    """An administrator lifts every login throttle and lock of `user` (all addresses)."""
+    from . import ratelimit
+
+    require_admin(actor)
+    with transaction.atomic():
+        ratelimit.reset_prefix(f"login:pair:{user.phone_digest}:")
+        ratelimit.reset(f"login:acct:{user.phone_digest}")
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        audit_record(actor=actor, action="auth.unlock", obj=user)
+    user.refresh_from_db()
+    return user
 
 
 def _token_digest(key: str) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -16,9 +16,9 @@ from django.views.i18n import set_language
 
 from jinlin.core.models import User
 
-from . import selectors, services
+from . import accounts, selectors, services
 from .context_processors import LARGE_TEXT_COOKIE
-from .forms import AuditFilterForm, LoginForm
+from .forms import AuditFilterForm, LoginForm, PasswordChangeForm
 from .models import Role
 from .navigation import role_cards
 from .scope import active_assignments, has_role
@@ -65,12 +65,15 @@ def login_view(request):
             user = form.user
             assert user is not None  # a valid form has found its user
             login(request, user, backend=PHONE_BACKEND)
-            response = redirect(next_url or "core:home")
+            response: HttpResponse = redirect(next_url or "core:home")
             _carry_preferences(request, user, response)
             return response
-        # 423 Locked as on /api/auth/token; every other refusal is a plain bad request.
-        status = 423 if form.is_locked else 400
-    return render(request, "core/login.html", {"form": form, "next": next_url}, status=status)
+        # 429 with Retry-After as on /api/auth/token; every other refusal is a plain bad request.
+        status = 429 if form.is_throttled else 423 if form.locked_until else 400
+    response = render(request, "core/login.html", {"form": form, "next": next_url}, status=status)
+    if form.is_bound and form.is_throttled:
+        response["Retry-After"] = str(form.retry_after)
+    return response
 
 
 def _carry_preferences(request: HttpRequest, user: User, response: HttpResponse) -> None:
@@ -80,6 +83,31 @@ def _carry_preferences(request: HttpRequest, user: User, response: HttpResponse)
         services.user_set_preferences(actor=user, large_text=True)
     if user.language:
         _set_language_cookie(response, user.language)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def password_view(request):
+    """The owner changes their password; required after an administrator's reset."""
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                accounts.password_change(
+                    user=request.user,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                return redirect("core:home")
+        status = 400
+    return render(request, "core/password.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -16,7 +16,6 @@ is the resident's rating. If the resident is not satisfied the case is reopened 
 *current* status). `status_notes` carries our finer state, the result or the reason.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, Category, Channel, TimelineEntry
-from jinlin.core.masking import mask_id_number, mask_phone
+from jinlin.core.masking import mask_text
 from jinlin.core.models import OrgKind, OrgUnit
+from jinlin.core.scope import prefix_q
 
 from .models import Submission
 
@@ -37,20 +37,6 @@ assert set(Status) == OPEN_STATUSES | CLOSED_STATUSES, "every case status must m
 
 # Three decimals of a degree ≈ 110 m: enough to find the estate or the street, not the flat.
 PUBLIC_COORDINATE_DECIMALS = 3
-
-# Mainland mobiles, landlines with an area code, and 18-character resident ID numbers.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-
-
-def mask_text(text: str) -> str:
-    """Free text as the public may see it: ID numbers and phone numbers masked."""
-    if not text:
-        return ""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _MOBILE.sub(lambda m: mask_phone(re.sub(r"[- ]", "", m.group(0)).removeprefix("+86")), text)
-    return _LANDLINE.sub(lambda m: m.group(0)[:4] + "****" + m.group(0)[-2:], text)
 
 
 def services_active() -> QuerySet[Category]:
@@ -62,8 +48,10 @@ def service_get(code: str) -> Category | None:
 
 
 def jurisdiction_exists(jurisdiction_id: str) -> bool:
-    """A jurisdiction is a district (区县) of the org tree, named by its GB/T 2260 code."""
-    return OrgUnit.objects.filter(kind=OrgKind.DISTRICT, code=jurisdiction_id, is_active=True).exists()
+    """A jurisdiction is a district (区县) or a city (市) of the org tree, named by its code."""
+    return OrgUnit.objects.filter(
+        kind__in=[OrgKind.DISTRICT, OrgKind.CITY], code=jurisdiction_id, is_active=True
+    ).exists()
 
 
 def submission_by_token(token: str) -> Submission | None:
@@ -75,7 +63,7 @@ def public_requests(jurisdiction_id: str = "") -> QuerySet[Case]:
     filed_here = Q(channel=Channel.OPEN311) | Q(open311_submission__isnull=False)
     qs = Case.objects.filter(filed_here | published)
     if jurisdiction_id:
-        qs = qs.filter(scope_code__startswith=jurisdiction_id)
+        qs = qs.filter(prefix_q("scope_code", [jurisdiction_id]))
     return qs.select_related("category", "owner_unit", "merged_into", "open311_submission")
 
 
@@ -177,7 +165,7 @@ def as_georeport(cases: Iterable[Case]) -> list[dict]:
                 "requested_datetime": _local_iso(case.created_at),
                 "updated_datetime": _local_iso(updated),
                 "expected_datetime": _local_iso(case.due_at),
-                "address": case.place_label or None,
+                "address": mask_text(case.place_label) or None,
                 "address_id": None,
                 "zipcode": None,
                 "lat": _public_point(case.lat),

@@ -8,8 +8,10 @@ the Open311 demo key. Each piece skips itself when already present, so this runs
 from django.utils.translation import gettext as _
 
 from jinlin.cases.demo import seed_cases_demo
+from jinlin.centre.demo import seed_centre_demo
 from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
+from jinlin.notify.demo import seed_notify_demo
 from jinlin.open311.services import seed_open311_demo
 from jinlin.stats.services import metrics_refresh
 
@@ -25,6 +27,8 @@ def seed_demo_all(stdout=None) -> None:
     if AuditEntry.objects.filter(action="seed.demo").exists():
         seed_cases_demo(stdout=stdout)
         seed_open311_demo()
+        seed_notify_demo(stdout=stdout)
+        seed_centre_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()

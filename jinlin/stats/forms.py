@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 
 GROUP_CHOICES = [
+    ("district", _("District")),
     ("street", _("Street")),
     ("community", _("Community")),
     ("grid", _("Grid")),
@@ -74,12 +75,14 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 
 def default_group_by(user) -> str:
-    """One level below the widest area the user sees: a district sees its streets, a street its
-    communities, a community its grids; a department sees its categories."""
+    """One level below the widest area the user sees: a city sees its districts, a district its
+    streets, a street its communities, a community its grids; a department its categories."""
     place_roots = [r for r in selectors.metric_roots(user) if r.isdigit()]
     if not place_roots:
         return "category"
     widest = min(len(r) for r in place_roots)
+    if widest < selectors.CODE_LENGTH["district"]:
+        return "district"
     if widest <= 6:
         return "street"
     if widest <= 9:

@@ -31,17 +31,21 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jinlin.cases import rules
 from jinlin.cases.models import Category, Rating
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
-from jinlin.core.scope import active_assignments
+from jinlin.core.scope import active_assignments, area_codes, prefix_q, reach_code
 
 from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
 
-GROUP_BY = ("grid", "community", "street", "department", "category", "month")
-# The code-prefix rule (core/models.py): district 6 digits, street 9, community 12, grid 15.
-CODE_LENGTH = {"street": 9, "community": 12, "grid": 15}
-PLACE_LEVEL = {"street": OrgKind.STREET, "community": OrgKind.COMMUNITY, "grid": OrgKind.GRID}
+GROUP_BY = ("grid", "community", "street", "district", "department", "category", "month")
+# The code-prefix rule (core/models.py): city 4 digits, district 6, street 9, community 12, grid 15.
+CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+PLACE_LEVEL = {
+    "district": OrgKind.DISTRICT,
+    "street": OrgKind.STREET,
+    "community": OrgKind.COMMUNITY,
+    "grid": OrgKind.GRID,
+}
 
 # 响应率: the handling unit must respond (接单 or 退单) within this time of the first dispatch.
 RESPONSE_LIMIT = timedelta(hours=24)
@@ -67,6 +71,7 @@ METRICS_ROLES = {
 # are left out of the list (a city has tens of thousands); group by grid instead, or give the
 # code to the API.
 ORG_FILTER_KINDS = {
+    OrgKind.CITY,
     OrgKind.DISTRICT,
     OrgKind.STREET,
     OrgKind.COMMUNITY,
@@ -91,23 +96,13 @@ def can_view_metrics(user: User | None) -> bool:
 def metric_roots(user: User) -> list[str]:
     """The code prefixes of the units whose figures `user` may ask for: the area of a place-bound
     role (or of a district-wide role such as the command centre), else the user's own unit."""
-    roots = []
-    for assignment in active_assignments(user):
-        if assignment.role not in METRICS_ROLES:
-            continue
-        org = assignment.org
-        if org.is_place() or assignment.role in rules.AREA_WIDE_ROLES:
-            roots.append(rules.area_code(org))
-        else:
-            roots.append(org.code)
-    return roots
+    # The area of each metrics role (core.scope's rule); a role that reaches no area has its unit.
+    units = {a.org.code for a in active_assignments(user) if a.role in METRICS_ROLES and reach_code(a) is None}
+    return [*area_codes(user, METRICS_ROLES), *sorted(units)]
 
 
 def _roots_q(roots: Iterable[str], field: str = "code") -> Q:
-    q = Q(pk__in=[])
-    for root in roots:
-        q |= Q(**{f"{field}__startswith": root})
-    return q
+    return prefix_q(field, roots)
 
 
 def metric_orgs(user: User) -> QuerySet[OrgUnit]:
@@ -285,14 +280,6 @@ def metrics_as_of() -> datetime | None:
     return RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
 
 
-def _place_or_unit_q(code: str, prefix: str = "") -> Q:
-    # A place stands for the cases that happened there; a unit that is not a place (a department,
-    # a police station) for the cases it handles (owns now, or owned last when they finished).
-    if code.isdigit():
-        return Q(**{f"{prefix}scope_code__startswith": code})
-    return Q(**{f"{prefix}owner_unit__code__startswith": code})
-
-
 def _fact_scope(user: User, org: OrgUnit | None, prefix: str = "") -> Q:
     """The facts whose figures `user` gets: those of their metric roots (a place: the cases that
     happened there; another unit: the cases it owns), narrowed to `org`. Superusers: all."""
@@ -303,10 +290,11 @@ def _fact_scope(user: User, org: OrgUnit | None, prefix: str = "") -> Q:
         # given two prefixes of one column (two LIKEs) estimates by the wider and reads the
         # period's facts by time instead of the place's by the scope index.
         if org is None or not org.is_place() or not any(r.isdigit() and org.code.startswith(r) for r in codes):
-            roots = Q(pk__in=[])
-            for root in codes:
-                roots |= _place_or_unit_q(root, prefix)
-            q &= roots
+            # A place stands for the cases that happened there; a unit that is not a place (a
+            # department, a police station) for the cases it handles (owns now, or owned last).
+            places = [r for r in codes if r.isdigit()]
+            units = [r for r in codes if not r.isdigit()]
+            q &= prefix_q(f"{prefix}scope_code", places) | prefix_q(f"{prefix}owner_unit__code", units)
     if org is not None:
         column = "scope_code" if org.is_place() else "owner_unit__code"
         q &= Q(**{f"{prefix}{column}__startswith": org.code})
@@ -685,6 +673,7 @@ def _label(rows: dict[str, MetricsRow], group_by: str) -> None:
             "grid": _("not in any grid"),
             "community": _("not in any community"),
             "street": _("not in any street"),
+            "district": _("not in any district"),
         }[group_by]
         for key, row in rows.items():
             if not key:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from jinlin.cases.machine import Status
 from jinlin.cases.models import Case, TimelineEntry
 from jinlin.core.db import insert_instances
+from jinlin.core.scope import prefix_q
 from jinlin.core.workcalendar import FastCalendar, working_time_between
 
 from .models import AreaMonth, CaseFact, RatingFact, RefreshState, StreetMonth
@@ -373,10 +374,7 @@ def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
         for month, streets in by_month.items():
             # The prefixes find the rows by the (community, month) index; the exact street keeps
             # a district-only code ("350102") from taking in its district's streets.
-            prefixes = Q(pk__in=[])
-            for street in streets:
-                prefixes |= Q(community_code__startswith=street)
-            q |= Q(month=month, street__in=sorted(streets)) & prefixes
+            q |= Q(month=month, street__in=sorted(streets)) & prefix_q("community_code", streets)
         rows = rows.filter(q)
     sums = (
         rows.order_by()

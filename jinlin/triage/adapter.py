@@ -422,6 +422,48 @@ def hotspots_for(user: User, *, days: int = HOTSPOT_DAYS, top: int = 10, now: da
     return out
 
 
+def case_hotspot_purity(*, days: int, now=None) -> dict:
+    """Hotspots over every case of the last `days` days, found exactly as the dashboard finds them
+    (per community, place names left out), and their purity by case title."""
+    from jinlin.cases.models import Case
+    from jinlin.triage.engine.hotspots import find_hotspots, purity
+
+    now = now or timezone.now()
+    rows = list(
+        Case.objects.filter(created_at__gte=now - timedelta(days=days), merged_into__isnull=True).values_list(
+            "pk", "title", "description", "community_id"
+        )
+    )
+    by_place: dict = {}
+    for row in rows:
+        by_place.setdefault(row[3], []).append(row)
+    names = _place_names(list(by_place))
+    spots = []
+    for community_id, members in by_place.items():
+        spots += find_hotspots(
+            [r[2] for r in members],
+            [r[1] for r in members],
+            ids=[r[0] for r in members],
+            top=len(members),
+            stop_phrases=names.get(community_id, []),
+        )
+    titles = {r[0]: r[1] for r in rows}
+    return {"cases": len(rows), "hotspots": len(spots), "purity": purity(spots, titles)}
+
+
+def _place_names(community_ids: list) -> dict:
+    """community id → the names of the places in and above it (estates, buildings, grids, the
+    community, its street and district), which hotspots leave out when comparing messages."""
+    from jinlin.core.models import OrgUnit
+
+    communities = OrgUnit.objects.filter(pk__in=[c for c in community_ids if c is not None])
+    out: dict = {}
+    for community in communities:
+        below = OrgUnit.objects.filter(code__startswith=community.code).values_list("name", flat=True)
+        out[community.pk] = [*below, *community.ancestors().values_list("name", flat=True)]
+    return out
+
+
 def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     from collections import defaultdict
 
@@ -437,8 +479,9 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     by_place = defaultdict(list)
     for row in rows:
         by_place[row[4]].append(row)
+    names = _place_names(list(by_place))
     found = []
-    for members in by_place.values():
+    for community_id, members in by_place.items():
         # Growth compares the recent half of the period with the half before it.
         found += find_hotspots(
             [r[2] for r in members],
@@ -449,6 +492,7 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
             # Keywords (jieba) are the costly part and are made for every hotspot returned;
             # a community's fourth problem rarely belongs among the district's top ten.
             top=min(top, PER_COMMUNITY),
+            stop_phrases=names.get(community_id, []),
         )
     found.sort(key=lambda s: (-s.score, -s.size, min(s.ids)))
     return [

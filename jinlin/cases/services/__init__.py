@@ -17,6 +17,7 @@ from .common import MAX_ADDRESS, MAX_TEXT, MAX_TITLE
 from .contact import case_reveal_contact
 from .dispatch import DISPATCH_KINDS, case_accept, case_auto_dispatch, case_dispatch, case_merge, case_reject
 from .escalation import ESCALATION_KINDS, case_escalate, case_report_in
+from .follow import can_follow, case_follow, case_unfollow
 from .handling import case_claim, case_resolve, case_return
 from .intake import case_submit
 from .oversight import case_comment, case_publish, case_supervise, case_urge
@@ -43,7 +44,10 @@ __all__ = [
     "case_accept",
     "case_auto_dispatch",
     "case_claim",
+    "can_follow",
     "case_comment",
+    "case_follow",
+    "case_unfollow",
     "case_dispatch",
     "case_escalate",
     "case_evaluate",

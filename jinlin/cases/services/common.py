@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jinlin.core import policy
 from jinlin.core.audit import audit_record
 from jinlin.core.events import emit
 from jinlin.core.models import OrgUnit, User
+from jinlin.core.policy import Grant
 
 from ..models import Case, TimelineEntry
 from ..timeline import event_names, timeline_entry
@@ -33,6 +35,23 @@ def _text(value: str | None, field: str, *, required: bool = False, max_length: 
             {field: _("At most %(max)d characters, please (now %(n)d).") % {"max": max_length, "n": len(value)}}
         )
     return value
+
+
+def _granted(actor: User | None, action: str, case: Case, *, platform: bool = False) -> Grant | None:
+    """Why `actor` may do `action` to `case`, by its row in the policy table (cases/policies.py),
+    or PermissionDenied (403) with the row's words. The state is left to `_write`, whose machine
+    check answers 409. `platform`: the platform itself (actor None) may do this action (intake's
+    automatic dispatch, the sweeper's urges, the replay of a hotline's history); None then."""
+    if actor is None and platform:
+        return None
+    return policy.require(actor, f"case.{action}", case, state=False)
+
+
+def _acting_unit(actor: User | None, action: str, case: Case, *, platform: bool = False) -> OrgUnit | None:
+    """The unit `actor` acts for in `action` (recorded on the timeline): their granting role's unit,
+    None for the platform or a personal grant (a resident rating their own case)."""
+    grant = _granted(actor, action, case, platform=platform)
+    return grant.org if grant is not None else None
 
 
 def _deny(message: str | None = None) -> NoReturn:

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import OrgKind, OrgUnit, Role, User
+from jinlin.core import policy
+from jinlin.core.models import OrgKind, OrgUnit, User
 
 from .. import rules, sla
 from ..machine import OPEN, Status, check
@@ -14,7 +15,7 @@ from ..models import (
     Case,
     CaseReporter,
 )
-from .common import _deny, _lock, _now, _text, _write
+from .common import _acting_unit, _lock, _now, _text, _write
 from .reference import _category, _tier
 
 # Units a case may be dispatched to, and units a whistle (吹哨) may name (警网融合: police too).
@@ -31,13 +32,9 @@ DISPATCH_KINDS = {
 }
 
 
-def _dispatcher(actor, case):
-    if actor is None:
-        return None
-    grant = rules.covering(actor, case, Role.DISPATCHER)
-    if grant is None:
-        _deny(_("Only the command centre covering this place may do this."))
-    return grant.org
+def _dispatcher(actor: User | None, case: Case, action: str) -> OrgUnit | None:
+    """The command centre the dispatcher acts for (policy rows case.accept … case.transfer)."""
+    return _acting_unit(actor, action, case, platform=True)
 
 
 @transaction.atomic
@@ -67,7 +64,7 @@ def _accept(
     data: dict | None,
 ) -> Case:
     """case_accept on a case already locked by the caller."""
-    unit = _dispatcher(actor, case)
+    unit = _dispatcher(actor, case, "accept")
     note = _text(note, "note")
     fields: dict[str, object] = {}
     # By id: the locked row has no related category loaded, and most accepts keep it.
@@ -85,7 +82,7 @@ def case_reject(*, actor: User | None, case: Case, reason: str, at: datetime | N
     """不予受理, with the reason the resident will read."""
     at = _now(at)
     case = _lock(case)
-    unit = _dispatcher(actor, case)
+    unit = _dispatcher(actor, case, "reject")
     reason = _text(reason, "reason", required=True)
     return _write(
         case, action="reject", actor=actor, unit=unit, at=at, note=reason, fields={"result": reason, "closed_at": at}
@@ -112,7 +109,7 @@ def _dispatch(
     actor: User | None, case: Case, *, unit: OrgUnit, user: User | None, note: str, at: datetime, data: dict | None
 ) -> Case:
     """case_dispatch on a case already locked by the caller."""
-    acting_unit = _dispatcher(actor, case)
+    acting_unit = _dispatcher(actor, case, "transfer" if case.status == Status.DISPATCHED else "dispatch")
     note = _text(note, "note")
     if not unit.is_active or unit.kind not in DISPATCH_KINDS:
         raise ValidationError({"unit_id": _("Cases cannot be dispatched to %(unit)s.") % {"unit": unit.name}})
@@ -167,8 +164,8 @@ def case_merge(*, actor: User | None, case: Case, into: Case, note: str = "", at
     # Lock both rows in id order so two merges in opposite directions cannot deadlock.
     locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[case.pk, into.pk]).order_by("pk")}
     case, into = locked[case.pk], locked[into.pk]
-    unit = _dispatcher(actor, case)
-    if actor is not None and rules.covering(actor, into, Role.DISPATCHER) is None:
+    unit = _dispatcher(actor, case, "merge")
+    if actor is not None and policy.grant(actor, "case.merge", into, state=False) is None:
         raise ValidationError({"into_case_id": _("The surviving case is outside your area.")})
     if into.status not in OPEN:
         raise ValidationError(

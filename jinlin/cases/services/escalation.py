@@ -7,15 +7,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jinlin.cases.models import Case
-from jinlin.core.models import OrgKind, OrgUnit, Role, User
+from jinlin.core.models import OrgKind, OrgUnit, User
 
-from .. import rules, sla
+from .. import sla
 from ..machine import check
 from ..models import (
     EscalationRole,
     EscalationTarget,
 )
-from .common import _deny, _lock, _now, _text, _write
+from ..policies import reporting_target
+from .common import _acting_unit, _granted, _lock, _now, _text, _write
 from .dispatch import DISPATCH_KINDS
 
 ESCALATION_KINDS = DISPATCH_KINDS - {OrgKind.GRID, OrgKind.COMMAND_CENTRE}
@@ -38,9 +39,7 @@ def case_escalate(
     """
     at = _now(at)
     case = _lock(case)
-    grant = rules.covering(actor, case, Role.GRID_WORKER, Role.COMMUNITY_STAFF)
-    if grant is None:
-        _deny(_("Only grid workers and community staff of this place may blow the whistle."))
+    acting_unit = _acting_unit(actor, "escalate", case)
     note = _text(note, "note")
     units = list({u.pk: u for u in units}.values())
     if lead_unit is not None and lead_unit.pk not in {u.pk for u in units}:
@@ -79,7 +78,7 @@ def case_escalate(
         case,
         action="escalate",
         actor=actor,
-        unit=grant.org,
+        unit=acting_unit,
         at=at,
         note=note,
         data={
@@ -97,15 +96,13 @@ def case_report_in(*, actor: User | None, case: Case, at: datetime | None = None
     """报到: a member of a unit named in a whistle reports that the unit has taken it up."""
     at = _now(at)
     case = _lock(case)
-    staff_roles = set(Role) - {Role.RESIDENT, Role.VOLUNTEER}
-    targets = list(EscalationTarget.objects.filter(case=case).select_related("unit"))
-    mine = [t for t in targets if rules.member_of(actor, t.unit, roles=staff_roles)]
-    if not mine:
-        _deny(_("Your unit was not called in on this case."))
-    pending = [t for t in mine if t.reported_at is None]
-    if not pending:
-        raise ValidationError(_("Your unit has already reported in."))
-    target = pending[0]
+    # Only a member of a named unit that has not reported in yet (policy row case.report_in): 403
+    # for anyone else, the district's dispatcher included, and for a unit that already has.
+    grant = _granted(actor, "report_in", case)
+    # The policy row has found a pending target of the actor's unit, or refused (403).
+    assert grant is not None and grant.assignment is not None
+    target = reporting_target(grant.assignment, case)
+    assert target is not None
     check("report_in", case.status)
     target.reported_at = at
     target.reported_by = actor

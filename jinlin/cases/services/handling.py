@@ -6,24 +6,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import User
+from jinlin.core.models import OrgUnit, User
 
 from .. import rules, sla
 from ..models import (
     Case,
     ResolvedLevel,
 )
-from .common import _deny, _lock, _now, _text, _write
+from .common import _acting_unit, _lock, _now, _text, _write
 from .reference import command_centre_for
 
 
-def _handler(actor, case):
-    if actor is None:
-        return None
-    grant = rules.member_of(actor, case.owner_unit)
-    if grant is None:
-        _deny(_("Only the unit this case is assigned to may do this."))
-    return grant.org
+def _handler(actor: User | None, case: Case, action: str) -> OrgUnit | None:
+    """The unit the handler acts for (policy rows case.claim, case.return, case.resolve)."""
+    return _acting_unit(actor, action, case, platform=True)
 
 
 @transaction.atomic
@@ -31,7 +27,7 @@ def case_claim(*, actor: User | None, case: Case, at: datetime | None = None) ->
     """接单: the handler takes the case; if two claim at once the second finds it in progress (409)."""
     at = _now(at)
     case = _lock(case)
-    unit = _handler(actor, case)
+    unit = _handler(actor, case, "claim")
     return _write(case, action="claim", actor=actor, unit=unit, at=at, fields={"owner_user": actor})
 
 
@@ -40,7 +36,7 @@ def case_return(*, actor: User | None, case: Case, reason: str, at: datetime | N
     """退单: not ours; back to the dispatcher's queue, owned by the command centre meanwhile."""
     at = _now(at)
     case = _lock(case)
-    unit = _handler(actor, case)
+    unit = _handler(actor, case, "return")
     reason = _text(reason, "reason", required=True)
     centre = command_centre_for(case.scope_code)
     return _write(
@@ -62,7 +58,7 @@ def case_resolve(
     """办结 with the result the resident will rate; the 7-day rating window opens."""
     at = _now(at)
     case = _lock(case)
-    unit = _handler(actor, case)
+    unit = _handler(actor, case, "resolve")
     result = _text(result, "result", required=True)
     if level and level not in ResolvedLevel.values:
         raise ValidationError({"level": _("Unknown level %(level)s.") % {"level": level}})

@@ -13,12 +13,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from jinlin.cases.models import Case
 from jinlin.core.models import User
 
-from .. import rules
 from ..models import (
     CasePhoto,
     PhotoKind,
 )
-from .common import _deny, _lock, _now, _write
+from .common import _granted, _lock, _now, _write
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_KIND = 9
@@ -74,12 +73,8 @@ def case_photos_add(
     case = _lock(case)
     if kind not in PhotoKind.values:
         raise ValidationError({"kind": _("Unknown photo kind.")})
-    if kind == PhotoKind.INTAKE:
-        allowed = actor is None or rules.is_follower(actor, case) or case.submitted_by_id == getattr(actor, "pk", None)
-    else:
-        allowed = actor is None or rules.member_of(actor, case.owner_unit) is not None
-    if not allowed:
-        _deny()
+    # Intake photos by whoever reported, result photos by the handling unit (policy rows).
+    grant = _granted(actor, f"attach_{kind}", case, platform=True)
     if not uploads:
         raise ValidationError({"photos": _("Choose at least one photo.")})
     have = CasePhoto.objects.filter(case=case, kind=kind).count()
@@ -92,12 +87,11 @@ def case_photos_add(
         photo.image.save(str(content.name), content, save=False)
         photo.save()
         photos.append(photo)
-    unit = rules.member_of(actor, case.owner_unit) if kind == PhotoKind.RESULT and actor else None
     _write(
         case,
         action="attach",
         actor=actor,
-        unit=unit.org if unit else None,
+        unit=grant.org if grant is not None else None,
         at=at,
         data={"kind": kind, "photos": [p.pk for p in photos]},
     )

@@ -6,16 +6,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import OrgUnit, Role, User
+from jinlin.core.models import OrgUnit, User
 
-from .. import rules, sla
+from .. import sla
 from ..machine import Status
 from ..models import (
     Case,
     CaseReporter,
     Rating,
 )
-from .common import _deny, _lock, _now, _text, _write
+from .common import _acting_unit, _granted, _lock, _now, _text, _write
 
 
 def _rate(
@@ -40,7 +40,14 @@ def _rate(
 def _rework_fields(case: Case, at: datetime) -> dict:
     """返工: a new time limit from now, the same owner unit, the rating window closed."""
     due_at, urge_at = sla.deadlines(at, sla.limit_for(case.category_id, case.tier))
-    return {"due_at": due_at, "urge_at": urge_at, "resolved_at": None, "rating_deadline": None}
+    return {
+        "due_at": due_at,
+        "urge_at": urge_at,
+        "supervision_due_at": None,
+        "overdue_since": None,
+        "resolved_at": None,
+        "rating_deadline": None,
+    }
 
 
 @transaction.atomic
@@ -50,8 +57,7 @@ def case_evaluate(
     """评单 by the reporter or anyone following the case; 不满意 reopens it (返工)."""
     at = _now(at)
     case = _lock(case)
-    if not rules.is_follower(actor, case):
-        _deny(_("Only the people who reported this case may rate it."))
+    _granted(actor, "evaluate", case)
     return _rate(actor=actor, case=case, rating=rating, comment=comment, action="evaluate", unit=None, at=at)
 
 
@@ -60,10 +66,8 @@ def case_visit(*, actor: User | None, case: Case, rating: str, comment: str = ""
     """回访: staff record the rating of a resident who cannot rate online."""
     at = _now(at)
     case = _lock(case)
-    grant = rules.covering(actor, case, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DISPATCHER)
-    if grant is None:
-        _deny(_("Only community staff, grid workers and dispatchers of this place record follow-up visits."))
-    return _rate(actor=actor, case=case, rating=rating, comment=comment, action="visit", unit=grant.org, at=at)
+    unit = _acting_unit(actor, "visit", case)
+    return _rate(actor=actor, case=case, rating=rating, comment=comment, action="visit", unit=unit, at=at)
 
 
 @transaction.atomic
@@ -71,15 +75,13 @@ def case_reopen(*, actor: User | None, case: Case, note: str = "", at: datetime 
     """返工 without a rating: the reporter, or a dispatcher or supervisor whose check failed (核查)."""
     at = _now(at)
     case = _lock(case)
-    grant = rules.covering(actor, case, Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
-    if grant is None and not rules.is_follower(actor, case):
-        _deny()
+    unit = _acting_unit(actor, "reopen", case)
     note = _text(note, "note")
     return _write(
         case,
         action="reopen",
         actor=actor,
-        unit=grant.org if grant else None,
+        unit=unit,
         at=at,
         note=note,
         fields=_rework_fields(case, at),

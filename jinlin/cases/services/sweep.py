@@ -51,6 +51,11 @@ def _each_chunk(queryset: QuerySet, fields: list[str], size: int, handle: Callab
         done.extend(r["pk"] for r in rows)
 
 
+def _current_limit(row: dict) -> datetime:
+    """The limit a case is held to now: its supervision limit once it ran over, else its 办理时限."""
+    return row["supervision_due_at"] or row["due_at"]
+
+
 def _sweep_entries(
     rows: list[dict], *, action: str, at: datetime, data_of: Callable[[dict], dict] | None = None, note: str = ""
 ) -> list[TimelineEntry]:
@@ -97,18 +102,24 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
         Case.objects.filter(pk__in=ids).update(urged_at=now)
         _record(
             _sweep_entries(
-                rows, action="urge", at=now, data_of=lambda r: {"auto": True, "due_at": r["due_at"].isoformat()}
+                rows,
+                action="urge",
+                at=now,
+                data_of=lambda r: {"auto": True, "due_at": _current_limit(r).isoformat()},
             )
         )
         audit_record(actor=None, action="case.sla_urge", object_type="cases.case", after={"cases": ids})
 
-    urge_due = Case.objects.filter(status__in=ACTIVE, urge_at__lte=now, due_at__gt=now).filter(
-        Q(urged_at__isnull=True) | Q(urged_at__lt=F("urge_at"))
+    urge_due = (
+        Case.objects.filter(status__in=ACTIVE, urge_at__lte=now)
+        .filter(Q(supervision_due_at__isnull=True, due_at__gt=now) | Q(supervision_due_at__gt=now))
+        .filter(Q(urged_at__isnull=True) | Q(urged_at__lt=F("urge_at")))
     )
-    urged = _each_chunk(urge_due, ["pk", "status", "owner_unit_id", "due_at"], chunk, urge)
+    urged = _each_chunk(urge_due, ["pk", "status", "owner_unit_id", "due_at", "supervision_due_at"], chunk, urge)
 
-    # 2. Overdue: mark it, put it before the supervisor (overdue_since) and give a new limit; the
-    #    second time a case runs over, raise its tier (提级催办) and take that tier's limit.
+    # 2. Overdue: mark it, put it before the supervisor (overdue_since) and give a supervision limit
+    #    (its 办理时限 stays as promised); the second time a case runs over, raise its tier (提级催办)
+    #    and take that tier's limit.
     def overdue(rows):
         nonlocal raised_total
         groups = defaultdict(list)
@@ -125,7 +136,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
                 overdue_count=F("overdue_count") + 1,
                 overdue_marked_at=now,
                 overdue_since=Coalesce("overdue_since", Value(now)),
-                due_at=due_at,
+                supervision_due_at=due_at,
                 urge_at=urge_at,
                 tier=new_tier,
                 tier_raised=F("tier_raised") + (1 if new_tier != tier else 0),
@@ -137,7 +148,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
             action="overdue",
             at=now,
             data_of=lambda r: {
-                "due_at": r["due_at"].isoformat(),
+                "due_at": _current_limit(r).isoformat(),
                 "overdue_count": r["overdue_count"] + 1,
                 "next_due_at": r["next_due_at"].isoformat(),
             },
@@ -154,10 +165,12 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
         )
         raised_total += len(raised)
 
-    overdue_due = Case.objects.filter(status__in=ACTIVE, due_at__lte=now).filter(
-        Q(overdue_marked_at__isnull=True) | Q(overdue_marked_at__lt=F("due_at"))
+    overdue_due = Case.objects.filter(status__in=ACTIVE).filter(
+        Q(supervision_due_at__isnull=True, due_at__lte=now)
+        & (Q(overdue_marked_at__isnull=True) | Q(overdue_marked_at__lt=F("due_at")))
+        | Q(supervision_due_at__lte=now, overdue_marked_at__lt=F("supervision_due_at"))
     )
-    fields = ["pk", "status", "owner_unit_id", "due_at", "category_id", "tier", "overdue_count"]
+    fields = ["pk", "status", "owner_unit_id", "due_at", "supervision_due_at", "category_id", "tier", "overdue_count"]
     overdue_count = _each_chunk(overdue_due, fields, chunk, overdue)
 
     # 3. Rating window over without a rating: the case closes (CASE-8).

@@ -350,3 +350,24 @@ def test_list_detail_and_intake_answers_are_exactly_their_schemas_fields_and_typ
     assert list(page) == list(cases_api.CasePage.model_fields) and page["results"]
     assert all(list(row) == list(cases_api.CaseOut.model_fields) for row in page["results"])
     assert cases_api.CasePage.model_validate(page).model_dump(mode="json")["results"][0]["id"] == case.pk
+
+
+def test_search_finds_a_case_by_number_by_a_word_of_its_text_and_by_the_reporters_phone(as_, org, people):
+    lamp = submit(people, title="门口有问题", description="银杏家园门口路灯已经坏了好几天，晚上很黑。")
+    other = submit(people, title="垃圾未清运", description="垃圾桶满了两天没人清运。")
+    dispatcher = as_("dispatcher")
+
+    def found(**params):
+        return [c["id"] for c in dispatcher.get("/api/cases", **params).json()["results"]]
+
+    assert found(q="路灯") == [lamp.pk]  # a word inside the text, not the whole text
+    assert found(q="路灯 坏了") == [lamp.pk]  # every word must match
+    assert found(q=lamp.number) == [lamp.pk]
+    assert set(found(q=people.resident.phone)) == {lamp.pk, other.pk}
+    assert found(q="路灯", status="closed") == []  # with the other filters
+    assert found(q="供暖") == []
+
+
+def test_search_never_reaches_past_the_callers_scope(as_, org, people):
+    submit(people, title="路灯不亮", description="门口路灯坏了。")
+    assert as_("worker2").get("/api/cases", q="路灯").json()["results"] == []

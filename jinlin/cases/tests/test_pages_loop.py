@@ -366,3 +366,24 @@ def test_the_inbox_pages_by_cursor_without_repeating_or_losing_a_case(client, or
     assert sorted(shown) == sorted(c.pk for c in cases)
     assert second.context["page"].next_cursor is None and second.context["page"].count == 3
     assert client.get(reverse("cases:inbox"), {"after": "garbage"}).context["page"].is_first
+
+
+def test_the_whistle_form_puts_the_lead_first_and_the_likely_units_on_top_with_the_rest_folded(
+    client, org, people, categories
+):
+    case = bring_to(Status.DISPATCHED, org, people, category_code="streetlight")
+    as_user(client, people.worker1)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    form = page[page.index('data-action-box="escalate"') :]
+    # The lead unit is chosen before the helpers, and the units come in groups with a search box.
+    assert form.index("data-whistle-lead") < form.index("data-whistle-units") < form.index("data-whistle-search")
+    likely = form[form.index('data-group="likely"') : form.index("</details>", form.index('data-group="likely"'))]
+    assert org.police.name in likely  # the police station serving the case's street
+    assert 'data-group="others"' in form and 'data-group="others" open' not in form
+    assert "whistle.js" in page
+
+
+def test_a_case_page_without_triage_suggestions_shows_no_empty_triage_card(client, org, people):
+    case = bring_to(Status.DISPATCHED, org, people)
+    as_user(client, people.dispatcher)
+    assert "data-triage=" not in client.get(reverse("cases:detail", args=[case.pk])).text

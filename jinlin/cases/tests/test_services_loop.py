@@ -190,7 +190,8 @@ def test_the_grid_blows_the_whistle_and_named_units_report_in(org, people):
     assert case.owner_unit == org.g1
     target = services.case_report_in(actor=people.officer, case=case)
     assert target.unit == org.police and target.reported_at is not None
-    with pytest.raises(ValidationError):
+    # A unit that has reported in may not report again: 403, as for a unit never called in (issue 11).
+    with pytest.raises(PermissionDenied):
         services.case_report_in(actor=people.officer, case=case)
     assert actions(case)[-2:] == ["escalate", "report_in"]
 

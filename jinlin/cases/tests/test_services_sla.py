@@ -71,7 +71,10 @@ def test_an_overdue_case_goes_before_the_supervisor_once(org, people, categories
     assert first["overdue"] == 1 and second == dict.fromkeys(second, 0)
     case.refresh_from_db()
     assert case.overdue_count == 1 and case.overdue_since == late
-    assert case.due_at > late  # a new limit to work to under supervision
+    promised = late - timedelta(minutes=1)
+    # The 办理时限 stays as promised; the owner works to a supervision limit of its own.
+    assert case.due_at == promised and case.supervision_due_at > late
+    assert selectors.overdue_by(case, late) == timedelta(minutes=1)
     assert list(selectors.overdue_cases(people.supervisor)) == [case]
     (entry,) = entries(case, "overdue")
     assert entry.data["overdue_count"] == 1
@@ -81,7 +84,7 @@ def test_a_case_overdue_twice_has_its_tier_raised(org, people, categories):
     case = bring_to(Status.IN_PROGRESS, org, people, category_code="streetlight", at=MONDAY)
     services.sla_sweep_run(now=case.due_at + timedelta(minutes=1))
     case.refresh_from_db()
-    result = services.sla_sweep_run(now=case.due_at + timedelta(minutes=1))
+    result = services.sla_sweep_run(now=case.supervision_due_at + timedelta(minutes=1))
     assert result["overdue"] == 1 and result["raised"] == 1
     case.refresh_from_db()
     assert case.tier == Tier.KEY and case.tier_raised == 1 and case.overdue_count == 2
@@ -180,3 +183,26 @@ def test_every_swept_case_s_timeline_follows_the_machine(org, people, categories
     for case in (fresh, overdue_once, overdue_twice, unrated, called_in, resolved_called_in):
         assert_invariants(case)
     assert entries(resolved_called_in, "urge") == []
+
+
+def test_a_reworked_case_gets_a_new_limit_and_leaves_supervision(org, people, categories):
+    case = bring_to(Status.IN_PROGRESS, org, people, category_code="streetlight", at=MONDAY)
+    late = case.due_at + timedelta(minutes=1)
+    services.sla_sweep_run(now=late)
+    case.refresh_from_db()
+    assert case.supervision_due_at is not None
+    from jinlin.cases.services.rating import _rework_fields
+
+    fields = _rework_fields(case, late)
+    assert fields["due_at"] > late and fields["supervision_due_at"] is None and fields["overdue_since"] is None
+
+
+def test_inbox_puts_the_most_overdue_case_first(org, people, categories):
+    older = bring_to(Status.IN_PROGRESS, org, people, category_code="streetlight", at=MONDAY)
+    newer = bring_to(Status.IN_PROGRESS, org, people, category_code="streetlight", at=MONDAY + timedelta(days=1))
+    now = newer.due_at + timedelta(hours=1)
+    services.sla_sweep_run(now=now)
+    ordered = [c.pk for c in selectors.inbox(people.handler) if c.pk in {older.pk, newer.pk}]
+    assert ordered == [older.pk, newer.pk]
+    older.refresh_from_db()
+    assert selectors.overdue_by(older, now) > selectors.overdue_by(newer, now) > timedelta(0)

@@ -101,11 +101,14 @@ class TestTheDemoDistrict:
         kinds = Counter(OrgUnit.objects.values_list("kind", flat=True))
         residents = User.objects.filter(role_assignments__role=Role.RESIDENT).distinct().count()
 
-        assert kinds[OrgKind.DISTRICT] == 1
+        # The demo district (12 communities, 60 grids, 40 estates) and the city's second, smaller
+        # district (4 communities, 20 grids, 8 estates) under one city.
+        assert kinds[OrgKind.CITY] == 1
+        assert kinds[OrgKind.DISTRICT] == 2
         assert kinds[OrgKind.STREET] >= 3
-        assert kinds[OrgKind.COMMUNITY] == 12
-        assert kinds[OrgKind.GRID] == 60 and Grid.objects.count() == 60
-        assert kinds[OrgKind.ESTATE] == 40
+        assert kinds[OrgKind.COMMUNITY] == 16
+        assert kinds[OrgKind.GRID] == 80 and Grid.objects.count() == 80
+        assert kinds[OrgKind.ESTATE] == 48
         assert kinds[OrgKind.DEPARTMENT] >= 8
         assert residents >= 2000
         assert {k: demo[k] for k in kinds} == dict(kinds)
@@ -167,7 +170,7 @@ class TestTheDemoDistrict:
 
         assert len(set(phones)) == len(phones)
         assert all(normalize_mobile(p) == p for p in phones)
-        assert sorted(p for p in phones if p.startswith("139000000")) == sorted(DEMO_ACCOUNTS)
+        assert sorted(p for p in phones if p.startswith("1390000")) == sorted(DEMO_ACCOUNTS)
         assert sorted(u.phone for u in users if u.has_usable_password()) == sorted(DEMO_ACCOUNTS)
 
     def test_the_seeded_grids_do_not_overlap_and_tile_each_community(self):
@@ -209,7 +212,7 @@ class TestTheDemoDistrict:
 
         assert entry.actor is None and entry.object_repr.startswith("清溪区")
         assert entry.after["users"] == demo["users"] == User.objects.count()
-        assert entry.after["grid"] == 60
+        assert entry.after["grid"] == 80
 
     def test_seeding_again_leaves_the_district_and_completes_the_demo_cases_and_key(self, capsys):
         from jinlin.cases.models import Case

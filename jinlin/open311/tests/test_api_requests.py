@@ -286,8 +286,9 @@ def test_no_name_phone_or_exact_address_of_the_reporter_is_shown(client, distric
         for secret in ("林秀英", "秀英", "13700000001", "350102199001011234", "87654321", "502室", "1号楼"):
             assert secret not in text, (fmt, secret)
     (record,) = get(client)
-    assert "137****0001" in record["description"]
-    assert "3501**********1234" in record["description"]
+    # None of the digits is published, not even the first three and last four.
+    assert "联系我***********" in record["description"]
+    assert "身份证******************" in record["description"]
     assert record["address"] == "桂香社区"
     assert record["lat"] == 26.085
     assert record["long"] == 119.306
@@ -303,3 +304,28 @@ def test_listing_takes_the_same_number_of_queries_for_few_or_many_requests(clien
     with CaptureQueriesContext(connection) as many:
         assert len(get(client)) == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+NOTATIONS = [
+    "139.1234.5678",
+    "139-1234-5678",
+    "139 1234 5678",
+    "１３９１２３４５６７８",
+    "+86 139 1234 5678",
+    "0591-87654321",
+    "350102 19800101 1234",
+    "35010219800101123X",
+]
+
+
+@pytest.mark.parametrize("number", NOTATIONS)
+def test_no_digit_of_a_phone_or_id_in_any_notation_is_published(client, district, file_request, number):
+    case = submit(district, description=f"路灯坏了，请回电{number}")
+    resolve(district, case, result=f"已修复，师傅电话{number}")
+    for fmt in ("json", "xml"):
+        text = client.get(f"{BASE}requests.{fmt}").content.decode()
+        text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        for secret in ("1391234", "12345678", "5678", "87654321", "19800101", "123X"):
+            assert secret not in text, (fmt, secret)
+    (record,) = get(client)
+    assert record["description"].startswith("路灯坏了，请回电") and record["status_notes"].startswith("已修复")

@@ -35,6 +35,11 @@ ROWS = (
     ("SLA sweep, steady", ("sla_sweep", "steady", "seconds"), "s"),
     ("metrics refresh, catching up", ("metrics_refresh", "catch_up", "seconds"), "s"),
     ("metrics refresh, steady", ("metrics_refresh", "steady", "seconds"), "s"),
+    ("centre booking throughput (201 or 409)", ("centre", "booking", "throughput_rps"), "req/s"),
+    ("centre booking p50 / p95", ("centre", "booking"), "ms"),
+    ("centre booking overlaps after the run", ("centre", "booking", "overlaps"), ""),
+    ("centre registration throughput", ("centre", "registration", "throughput_rps"), "req/s"),
+    ("centre registration p50 / p95", ("centre", "registration"), "ms"),
     ("peak memory, largest gunicorn worker", ("memory_peak_mb", "gunicorn_workers"), "MB"),
 )
 

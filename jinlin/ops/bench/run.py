@@ -45,6 +45,7 @@ from jinlin.ops.scale import CATEGORY_TREE
 from jinlin.stats.services import metrics_refresh
 
 from . import FLOOR_TABLE, load
+from . import centre as centre_bench
 
 HOST = "127.0.0.1"
 RESIDENTS = 64
@@ -442,6 +443,16 @@ def run(
             "intake_over_db": _ratio(result["intake"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
             "floor_over_db": _ratio(result["floor"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
         }
+
+        _say(stderr, f"Centre: bookings and registrations, concurrency {concurrency}, {seconds:.0f} s each …")
+        result["centre"] = centre_bench.run_phases(
+            port,
+            [t for t, _h in resident_tokens],
+            concurrency=concurrency,
+            seconds=seconds,
+            budget=budget,
+            stderr=stderr,
+        )
 
         _say(stderr, "Reads, one client at a time …")
         result["reads"] = {}

@@ -209,13 +209,22 @@ class ScaleGenerator:
         def hire(role, org, count=1):
             return [self._person(staff, roles, people.name(), [(role, org)]) for _n in range(count)]
 
+        # A city of several districts has its own level (市) above them, with its command centre and
+        # discipline office; a district alone is the top of its tree.
+        city_id = centre_c = discipline_c = None
+        if spec.districts > 1:
+            city_id = self._unit(
+                units, OrgKind.CITY, "3501", CITY_NAME, lat=CENTRE_LAT, lng=CENTRE_LNG, address=CITY_NAME
+            )
+            centre_c = self._unit(units, OrgKind.COMMAND_CENTRE, "3501C01", f"{CITY_NAME}社会治理综合指挥中心", city_id)
+            discipline_c = self._unit(units, OrgKind.DISCIPLINE, "3501J01", f"{CITY_NAME}纪委监委", city_id)
         for d in range(spec.districts):
             code = f"3501{d + 2:02d}"
             name = DISTRICT_NAMES[d % len(DISTRICT_NAMES)] + ("" if d < len(DISTRICT_NAMES) else str(d))
             west = round(west0 + (d % cols) * block_w, 6)
             north = round(north0 - (d // cols) * block_h, 6)
             district_id = self._unit(
-                units, OrgKind.DISTRICT, code, name, lat=north - block_h / 2, lng=west + block_w / 2,
+                units, OrgKind.DISTRICT, code, name, city_id, lat=north - block_h / 2, lng=west + block_w / 2,
                 address=CITY_NAME + name,
             )  # fmt: skip
             centre = self._unit(units, OrgKind.COMMAND_CENTRE, f"{code}C01", f"{name}社会治理综合指挥中心", district_id)
@@ -320,11 +329,12 @@ class ScaleGenerator:
                                     grid.entrances.append((entrance, building, len(grid.estates) - 1))
                         community.grids.append(grid)
                         self.grids.append(grid)
-        if spec.districts > 1:
-            # The core has no city level (a district is the top of the tree): the city's platform
-            # administration holds the role at every district, so it sees the whole city.
-            city_roles = [(Role.PLATFORM_ADMIN, d.unit_id) for d in self.districts]
-            self._person(staff, roles, people.name(), city_roles)
+        if city_id is not None:
+            # The city's administration, command centre and discipline office are bound to the
+            # city level and reach every district below it (core.scope).
+            hire(Role.PLATFORM_ADMIN, city_id)
+            hire(Role.DISPATCHER, centre_c, 2)
+            hire(Role.DISCIPLINE_SUPERVISOR, discipline_c)
         yield self.tables[OrgUnit], units
         yield self.tables[Grid], grid_boundaries
         yield self.tables[User], staff
@@ -622,9 +632,9 @@ class ScaleGenerator:
                 self._whistle(sim, claimed, resolve_at, handler, unit, dept_number, community)
             if rng.random() < 0.05:
                 sim.later(claimed + self._delay(6 * 3600), "comment", handler, unit, note=rng.choice(COMMENTS))
-            if sim.due_at < resolve_at and rng.random() < 0.4:
+            if sim.limit_now < resolve_at and rng.random() < 0.4:
                 supervisor = rng.choice(district.supervisor_ids)
-                sim.later(sim.due_at + self._delay(4 * 3600), "supervise", supervisor, district.discipline_id)
+                sim.later(sim.limit_now + self._delay(4 * 3600), "supervise", supervisor, district.discipline_id)
             if rng.random() < 0.03:
                 sim.later(claimed + self._delay(24 * 3600), "urge", dispatcher, centre)
 

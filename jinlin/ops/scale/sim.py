@@ -69,7 +69,7 @@ class _Sim:
         self.owner_user = None
         self.category = None
         self.tier = Tier.NORMAL
-        self.due_at = self.urge_at = None
+        self.due_at = self.urge_at = self.supervision_due_at = None
         self.urged_at = self.overdue_marked_at = self.overdue_since = None
         self.overdue_count = self.tier_raised = 0
         self.resolved_level = self.result = self.rating = self.rating_comment = ""
@@ -128,7 +128,14 @@ class _Sim:
     def rework(self, at):
         """返工: a new limit from now, the rating window closed (services._rework_fields)."""
         due, urge = self.gen.calendar.deadlines(at, self.gen.limit(self.category, self.tier))
-        self.set(due_at=due, urge_at=urge, resolved_at=None, rating_deadline=None)
+        self.set(
+            due_at=due,
+            urge_at=urge,
+            supervision_due_at=None,
+            overdue_since=None,
+            resolved_at=None,
+            rating_deadline=None,
+        )
 
     def merge_into(self, target: _Merged, at, dispatcher, centre):
         status, owner = target.state_at(at)
@@ -181,10 +188,10 @@ class _Sim:
         if status in ACTIVE:
             if self.urge_at is not None and (self.urged_at is None or self.urged_at < self.urge_at):
                 tick = self._tick_for(self.urge_at, 0)
-                if self.due_at > tick:
+                if self.limit_now > tick:
                     best = (tick, 0, None)
-            if self.overdue_marked_at is None or self.overdue_marked_at < self.due_at:
-                candidate = (self._tick_for(self.due_at, 1), 1, None)
+            if self.overdue_marked_at is None or self.overdue_marked_at < self.limit_now:
+                candidate = (self._tick_for(self.limit_now, 1), 1, None)
                 if best is None or candidate < best:
                     best = candidate
         elif status == Status.RESOLVED and self.rating_deadline is not None:
@@ -210,23 +217,28 @@ class _Sim:
             else:
                 return
 
+    @property
+    def limit_now(self) -> int:
+        """As the sweeper: the supervision limit once the case ran over, else its 办理时限."""
+        return self.supervision_due_at if self.supervision_due_at is not None else self.due_at
+
     def _sweep(self, tick: int, step: int, target_index) -> None:
         self.tick, self.step = tick, step
         gen = self.gen
         if step == 0:  # 中心催单
             self.urged_at = tick
-            self.act("urge", tick, None, None, data={"auto": True, "due_at": _local_iso(self.due_at)})
+            self.act("urge", tick, None, None, data={"auto": True, "due_at": _local_iso(self.limit_now)})
         elif step == 1:  # overdue; the second time, 提级催办
             count = self.overdue_count + 1
             old_tier = self.tier
             new_tier = sla.tier_after_overdue(old_tier, count)
             due, urge = gen.calendar.deadlines(tick, gen.limit(self.category, new_tier))
-            data = {"due_at": _local_iso(self.due_at), "overdue_count": count, "next_due_at": _local_iso(due)}
+            data = {"due_at": _local_iso(self.limit_now), "overdue_count": count, "next_due_at": _local_iso(due)}
             self.set(
                 overdue_count=count,
                 overdue_marked_at=tick,
                 overdue_since=self.overdue_since if self.overdue_since is not None else tick,
-                due_at=due,
+                supervision_due_at=due,
                 urge_at=urge,
                 tier=new_tier,
                 tier_raised=self.tier_raised + (new_tier != old_tier),
@@ -278,7 +290,7 @@ class _Sim:
                 ts(self.overdue_marked_at), ts(self.overdue_since), self.overdue_count, self.tier_raised,
                 self.resolved_level, self.result, self.rating, self.rating_comment, ts(self.rated_at),
                 ts(self.rating_deadline), self.merged_into, ts(self.published_at), ts(self.created), ts(self.updated),
-                ts(self.resolved_at), ts(self.closed_at),
+                ts(self.resolved_at), ts(self.closed_at), ts(self.supervision_due_at),
             )
         )  # fmt: skip
         for user, (row_id, via, added, rating, comment, rated) in self.followers.items():

@@ -248,6 +248,7 @@ CASE_FIELDS = [
     "scope_code", "owner_unit", "owner_user", "due_at", "urge_at", "urged_at", "overdue_marked_at", "overdue_since",
     "overdue_count", "tier_raised", "resolved_level", "result", "rating", "rating_comment", "rated_at",
     "rating_deadline", "merged_into", "published_at", "created_at", "updated_at", "resolved_at", "closed_at",
+    "supervision_due_at",
 ]  # fmt: skip
 TIMELINE_FIELDS = [
     "id", "case", "action", "from_status", "to_status", "actor", "actor_unit", "owner_unit", "at", "note", "data",

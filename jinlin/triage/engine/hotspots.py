@@ -6,14 +6,20 @@ phrases of every complaint) left out; a message with many similar neighbours bec
 of a cluster holding those neighbours (star clustering, so unrelated messages are not chained
 together through a series of partial overlaps).
 
+Place names (the estate, building or grid a message names) are taken out before comparing:
+messages about one estate share its name, not its problem, and clustering on the name mixes
+a burst pipe with expired food (a hotspot must share one matter; the caller groups by place).
+
 Score = total weight + weight in the last window + rise over the window before. A message's
 weight is 1 plus its supports (+1s from other residents) when a weight column is given.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import scipy.sparse as sp
 
 from .defaults import HOTSPOT_SIMILARITY
 from .text import compose, normalize, words
@@ -24,6 +30,9 @@ SIMILARITY = HOTSPOT_SIMILARITY
 # sets every n-gram would pass that share, so at least BOILERPLATE_MIN messages must have it.
 MAX_DF = 0.3
 BOILERPLATE_MIN = 20
+# 0: compare messages on their shared n-grams alone (renormalised); 1: plain cosine over all
+# n-grams. Measured in docs/triage.md (hotspot purity on the demo and on real messages).
+UNIQUE_PENALTY = 0.75
 KEYWORD_MIN_IDF = float(np.log(10) + 1)
 
 
@@ -64,6 +73,19 @@ class Hotspot:
         return out
 
 
+def _shared_part(X):
+    """The rows of X (L2-normalised TF-IDF) on the n-grams that two or more messages share,
+    scaled by UNIQUE_PENALTY: only shared n-grams can make two messages alike, but a message
+    whose text is mostly its own (a problem nobody else raised) must not look like its
+    neighbours just because the few words it shares with them are all that is left of it."""
+    df = np.asarray((X > 0).sum(axis=0)).ravel()
+    shared = X[:, np.flatnonzero(df >= 2)].tocsr()
+    kept = np.sqrt(np.asarray(shared.multiply(shared).sum(axis=1)).ravel())
+    scale = np.zeros_like(kept)
+    np.power(kept, UNIQUE_PENALTY - 1.0, out=scale, where=kept > 0)
+    return (sp.diags(scale) @ shared).tocsr()
+
+
 def _neighbours(X, similarity: float, places, chunk: int = 2000) -> list[np.ndarray]:
     """For every row, the other rows at least `similarity` cosine-similar (rows of X are L2
     normalised), computed a block of rows at a time so memory stays bounded."""
@@ -98,16 +120,19 @@ def find_hotspots(
     similarity: float = SIMILARITY,
     min_size: int = 3,
     top: int = 20,
+    stop_phrases: list[str] | None = None,
 ) -> list[Hotspot]:
     n = len(texts)
     ids = ids if ids is not None else list(range(n))
     titles = titles if titles is not None else [""] * n
     weight = np.ones(n) + (np.asarray(weights, dtype=float) if weights is not None else 0.0)
     docs = [compose(t, x) for t, x in zip(titles, texts, strict=True)]
+    if stop_phrases:
+        docs = strip_phrases(docs, stop_phrases)
     if n < min_size:
         return []
-    vectorizer = CharNgramTfidf(ngram_range=(2, 3), min_df=2, max_df=max(MAX_DF, BOILERPLATE_MIN / n))
-    X = vectorizer.fit_transform(docs)
+    vectorizer = CharNgramTfidf(ngram_range=(2, 3), min_df=1, max_df=max(MAX_DF, BOILERPLATE_MIN / n))
+    X = _shared_part(vectorizer.fit_transform(docs))
     if X.shape[1] == 0:
         return []
     neighbours = _neighbours(X, similarity, places)
@@ -173,6 +198,29 @@ def find_hotspots(
         hotspots[c].keywords = _keywords(vectorizer, docs, norm_titles, clusters[c][1])
         chosen.append(hotspots[c])
     return chosen
+
+
+def purity(spots: list[Hotspot], labels: dict) -> float | None:
+    """The share of the hotspots' messages that carry their hotspot's commonest label (1.0: every
+    hotspot is about one thing), over the messages that have a label; None if none has one."""
+    total = agreeing = 0
+    for spot in spots:
+        counts: dict = {}
+        for i in spot.ids:
+            if labels.get(i):
+                counts[labels[i]] = counts.get(labels[i], 0) + 1
+        total += sum(counts.values())
+        agreeing += max(counts.values(), default=0)
+    return round(agreeing / total, 3) if total else None
+
+
+def strip_phrases(docs: list[str], phrases: list[str]) -> list[str]:
+    """The documents with every phrase (normalised like them, longest first) replaced by a space."""
+    wanted = sorted({normalize(p) for p in phrases if p and len(normalize(p)) >= 2}, key=len, reverse=True)
+    if not wanted:
+        return docs
+    pattern = re.compile("|".join(re.escape(p) for p in wanted))
+    return [pattern.sub(" ", d) for d in docs]
 
 
 def _keywords(vectorizer: CharNgramTfidf, docs: list[str], titles: list[str], members: list[int], k: int = 5):

@@ -23,7 +23,8 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from jinlin.cases.tasks import schedule_sla_sweep
-from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES
+from jinlin.centre.tasks import schedule_centre_sweep
+from jinlin.core.demo_accounts import DEMO_PASSWORD, DEMO_PHONES, DEMO_RESIDENTS
 from jinlin.core.models import Role, RoleAssignment, User
 from jinlin.ops.demo import seed_demo_all
 from jinlin.stats.tasks import schedule_metrics_refresh
@@ -104,12 +105,17 @@ def run_children(port: int, stdout) -> int:
 
 
 def demo_account_lines() -> list[str]:
-    users = {u.phone: u for u in User.objects.filter(phone_digest__in=[User.digest_phone(p) for p in DEMO_PHONES])}
+    # The thirty residents of G1's community are one line, not thirty.
+    phones = [p for p in DEMO_PHONES if p not in DEMO_RESIDENTS]
+    users = {u.phone: u for u in User.objects.filter(phone_digest__in=[User.digest_phone(p) for p in phones])}
     assignments = RoleAssignment.objects.filter(user__in=users.values(), is_active=True).select_related("org")
     roles: dict[int, list[str]] = {}
     for a in assignments:
         roles.setdefault(a.user_id, []).append(f"{Role(a.role).label} @ {a.org.name}")
-    return [f"  {phone}  {users[phone].name}  {'; '.join(roles.get(users[phone].pk, []))}" for phone in sorted(users)]
+    lines = [f"  {phone}  {users[phone].name}  {'; '.join(roles.get(users[phone].pk, []))}" for phone in sorted(users)]
+    if users:
+        lines.append(f"  {DEMO_RESIDENTS[0]}–{DEMO_RESIDENTS[-1]}  {_('30 residents of the community of grid G1')}")
+    return lines
 
 
 class Command(BaseCommand):
@@ -123,6 +129,7 @@ class Command(BaseCommand):
         seed_demo_all(stdout=self.stdout)
         # The minutely SLA sweep re-enqueues itself once started; the worker below runs it.
         schedule_sla_sweep()
+        schedule_centre_sweep()  # overdue 代办 urged, weekly classes generated ahead
         schedule_metrics_refresh(first=True)  # the metrics' tables: now, then every minute
         accounts = demo_account_lines()
         # The children open their own connections; SQLite must not see this one hold a lock.

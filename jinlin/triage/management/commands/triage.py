@@ -66,6 +66,20 @@ class Command(BaseCommand):
         p.add_argument("--window-days", type=int, default=30)
         p.add_argument("--similarity", type=float, default=HOTSPOT_SIMILARITY)
         p.add_argument("--min-size", type=int, default=3)
+        p.add_argument(
+            "--purity-column",
+            action="append",
+            default=[],
+            help="A column of known labels (the problem, the place); prints how pure the hotspots are by it.",
+        )
+
+        p = actions.add_parser(
+            "hotspot-purity",
+            help="Hotspots of the platform's own cases, clustered per community as the dashboard does, "
+            "and their purity by case title (the demo's cases are titled with the problem they came from).",
+        )
+        p.add_argument("--days", type=int, default=120)
+        p.add_argument("--json", action="store_true", help="Print one line of JSON.")
 
         p = data_parser("benchmark", "Time training, suggestion and duplicate lookup.", data_required=False)
         p.add_argument("--label-column")
@@ -74,7 +88,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         try:
-            getattr(self, action)(options)
+            getattr(self, action.replace("-", "_"))(options)
         except (TableError, TrainingError) as exc:
             raise CommandError(str(exc), returncode=BAD_INPUT) from None
 
@@ -220,7 +234,7 @@ class Command(BaseCommand):
 
     def hotspots(self, options) -> None:
         columns = ("id_column", "time_column", "weight_column", "place_column")
-        table = self._read(options, *(options.get(c) for c in columns))
+        table = self._read(options, *(options.get(c) for c in columns), *options["purity_column"])
         times = table.times(options["time_column"]) if options.get("time_column") else None
         weights = table.numbers(options["weight_column"]) if options.get("weight_column") else None
         ids = self._ids(table, options.get("id_column"))
@@ -244,6 +258,13 @@ class Command(BaseCommand):
             "n": len(table),
             "seconds": round(time.monotonic() - started, 2),
         }
+        if options["purity_column"]:
+            from jinlin.triage.engine.hotspots import purity
+
+            result["purity"] = {
+                column: purity(spots, dict(zip(ids, table.column(column), strict=True)))
+                for column in options["purity_column"]
+            }
         self._emit(
             options,
             result,
@@ -251,6 +272,16 @@ class Command(BaseCommand):
                 f"{i + 1:>2}. score {s.score:g}  {s.size} messages  {' '.join(s.keywords)}  — {s.example}"
                 for i, s in enumerate(spots)
             ],
+        )
+
+    def hotspot_purity(self, options) -> None:
+        from jinlin.triage.adapter import case_hotspot_purity
+
+        result = case_hotspot_purity(days=options["days"])
+        self._emit(
+            options,
+            result,
+            [f"{result['hotspots']} hotspots of {result['cases']} cases, purity by problem {result['purity']}"],
         )
 
     def benchmark(self, options) -> None:

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotifyConfig(AppConfig):
+    name = "jinlin.notify"
+    label = "notify"
+    verbose_name = _("Notifications (消息通知)")
+
+    def ready(self) -> None:
+        from jinlin.core import context_processors
+
+        from . import policies, subscribers  # noqa: F401  (registers policies and case-event subscribers)
+        from .selectors import shell_notifications
+
+        context_processors.register_shell_hook(shell_notifications)
