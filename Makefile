@@ -50,9 +50,12 @@ translations: $(VENV)/.synced
 browser:
 	sh scripts/ensure_browser.sh
 
+# ruff (lint and format) over the repository, then mypy with django-stubs over jinlin/ (its
+# settings, and why each app is held to what, are in pyproject.toml under [tool.mypy]).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles test-artifacts

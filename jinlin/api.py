@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from .core.bearer import BearerToken
+from .core.http import Conflict
 from .core.middleware import busy_response
 from .core.ratelimit import RateLimited
 
@@ -34,6 +35,11 @@ def on_validation_error(request, exc):
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc):
+    return api.create_response(request, {"detail": str(exc), **exc.details()}, status=409)
 
 
 @api.exception_handler(Http404)

@@ -230,4 +230,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JINLIN_LOG_LEVEL", "WARNING")},
 }
 
-SILENCED_SYSTEM_CHECKS = []
+SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -12,7 +12,7 @@ def warm_up() -> None:
     """Fill the per-process caches before the first request: the grid index (every grid polygon
     in an STRtree) and triage's models, jieba's dictionary and keyword rules. Filled by a
     resident's request instead, they made it wait: the first requests of a fresh gunicorn worker
-    took 1–10 s (locust at district scale), and the requests queued on that worker's threads
+    took seconds (docs/performance.md §8), and the requests queued on that worker's threads
     waited with it. A database that is not ready yet is not an error here: the first requests
     then fill the caches as before."""
     from django.db import DatabaseError, connections

@@ -3,22 +3,24 @@ schemas out. Cases a user may not see answer 404 (their existence is not reveale
 not allowed in the current state answers 409; bad input 422 with messages in the user's language.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
-from ninja.renderers import JSONRenderer
 from ninja.responses import Status as Reply
 from pydantic import Field
 
 from jinlin.core import ratelimit
+from jinlin.core.http import AuthedRequest, json_response
 from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
-from .machine import Status, TransitionNotAllowed, action_label
-from .models import Case, CasePhoto, Channel, Rating
+from .machine import Status, action_label
+from .models import Case, CasePhoto, Channel, Rating, TimelineEntry
 
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
@@ -268,11 +270,8 @@ class SuggestionOut(Schema):
 
 # ---------------------------------------------------------------- rendering
 
-_RENDERER = JSONRenderer()
-_JSON = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
 
-
-def _rendered(request, status: int, data) -> HttpResponse:
+def _rendered(request: AuthedRequest, status: int, data: dict | None) -> HttpResponse:
     """`data` rendered as ninja renders a validated answer, without validating it again.
 
     The dicts of this module are built field by field for their schemas (tests hold them to
@@ -280,7 +279,7 @@ def _rendered(request, status: int, data) -> HttpResponse:
     cost a handler's inbox more than building them. The declared response schemas still
     document the API. Rendered by the same JSON renderer the root API uses (NinjaAPI's default),
     so this module need not import the root, which imports this module's router."""
-    return HttpResponse(_RENDERER.render(request, data, response_status=status), status=status, content_type=_JSON)
+    return json_response(request, data, status)
 
 
 def _org(unit: OrgUnit | None) -> dict | None:
@@ -341,7 +340,7 @@ def _photo_out(photo: CasePhoto) -> dict:
     }
 
 
-def _timeline_out(entry, viewer: User) -> dict:
+def _timeline_out(entry: TimelineEntry, viewer: User) -> dict:
     return {
         "action": entry.action,
         "action_label": action_label(entry.action),
@@ -404,13 +403,10 @@ def _unit(unit_id: int | None, field: str) -> OrgUnit | None:
 ACTION_RESPONSES = {200: CaseDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _act(request, case_id: int, service, **kwargs):
-    """Run one action of the machine; 409 when the state does not allow it."""
+def _act(request: AuthedRequest, case_id: int, service: Callable[..., object], **kwargs: Any) -> Reply:
+    """Run one action of the machine (409 when the state does not allow it: jinlin/api.py)."""
     case = _visible(request.user, case_id)
-    try:
-        service(actor=request.user, case=case, **kwargs)
-    except TransitionNotAllowed as exc:
-        return Reply(409, {"detail": str(exc)})
+    service(actor=request.user, case=case, **kwargs)
     return Reply(200, _detail(case_id, request.user))
 
 
@@ -418,7 +414,7 @@ def _act(request, case_id: int, service, **kwargs):
 
 
 @router.get("/categories", response=list[CategoryOut])
-def categories_list(request):
+def categories_list(request: AuthedRequest) -> list[dict]:
     return [
         {
             "code": c.code,
@@ -432,7 +428,7 @@ def categories_list(request):
 
 
 @router.post("/cases", response={201: CaseDetailOut, 403: ErrorOut, 422: ErrorOut})
-def case_create(request, payload: CaseIn):
+def case_create(request: AuthedRequest, payload: CaseIn) -> HttpResponse:
     """点单: submit a request. A retry with the same `Idempotency-Key` header returns the same case.
     Limited per user and per address (429 with Retry-After; settings.RATE_LIMITS["intake"])."""
     ratelimit.check("intake", user=request.user)
@@ -490,7 +486,7 @@ def _new_case_rest(out: dict, case: Case, viewer: User, timeline: list[dict]) ->
 
 @router.get("/cases", response=CasePage)
 def case_list(
-    request,
+    request: AuthedRequest,
     status: str | None = None,
     mine: bool = False,
     org: str | None = None,
@@ -500,7 +496,7 @@ def case_list(
     page: int = Query(1, ge=1, le=MAX_PAGE_NUMBER, description="1-based page number"),
     page_size: int = PAGE_SIZE,
     after: str | None = None,
-):
+) -> HttpResponse:
     """Cases the caller may see, soonest due first (by due time, then id). `org` is an org unit's id or code.
     `q` searches the case number, the reporter's mobile number and the words of the title, text and
     place (Chinese words: "路灯" finds "门口路灯坏了"; every word must match).
@@ -552,12 +548,12 @@ def case_list(
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, 404: ErrorOut})
-def case_detail(request, case_id: int):
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     return _rendered(request, 200, _detail(case_id, request.user))
 
 
 @router.post("/cases/{case_id}/accept", response=ACTION_RESPONSES)
-def case_accept(request, case_id: int, payload: AcceptIn = None):
+def case_accept(request: AuthedRequest, case_id: int, payload: AcceptIn = None) -> Reply:
     payload = payload or AcceptIn()
     return _act(
         request,
@@ -570,12 +566,12 @@ def case_accept(request, case_id: int, payload: AcceptIn = None):
 
 
 @router.post("/cases/{case_id}/reject", response=ACTION_RESPONSES)
-def case_reject(request, case_id: int, payload: ReasonIn):
+def case_reject(request: AuthedRequest, case_id: int, payload: ReasonIn) -> Reply:
     return _act(request, case_id, services.case_reject, reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/dispatch", response=ACTION_RESPONSES)
-def case_dispatch(request, case_id: int, payload: DispatchIn):
+def case_dispatch(request: AuthedRequest, case_id: int, payload: DispatchIn) -> Reply:
     """派单 to a unit (and a person in it); from `dispatched` this is a transfer (转派)."""
     unit = _unit(payload.unit_id, "unit_id")
     user = None
@@ -587,48 +583,48 @@ def case_dispatch(request, case_id: int, payload: DispatchIn):
 
 
 @router.post("/cases/{case_id}/claim", response=ACTION_RESPONSES)
-def case_claim(request, case_id: int):
+def case_claim(request: AuthedRequest, case_id: int) -> Reply:
     return _act(request, case_id, services.case_claim)
 
 
 @router.post("/cases/{case_id}/return", response=ACTION_RESPONSES)
-def case_return(request, case_id: int, payload: ReasonIn):
+def case_return(request: AuthedRequest, case_id: int, payload: ReasonIn) -> Reply:
     return _act(request, case_id, services.case_return, reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/resolve", response=ACTION_RESPONSES)
-def case_resolve(request, case_id: int, payload: ResolveIn):
+def case_resolve(request: AuthedRequest, case_id: int, payload: ResolveIn) -> Reply:
     return _act(request, case_id, services.case_resolve, result=payload.result, level=payload.level)
 
 
 @router.post("/cases/{case_id}/evaluate", response=ACTION_RESPONSES)
-def case_evaluate(request, case_id: int, payload: EvaluateIn):
+def case_evaluate(request: AuthedRequest, case_id: int, payload: EvaluateIn) -> Reply:
     return _act(request, case_id, services.case_evaluate, rating=payload.rating, comment=payload.comment)
 
 
 @router.post("/cases/{case_id}/visit", response=ACTION_RESPONSES)
-def case_visit(request, case_id: int, payload: EvaluateIn):
+def case_visit(request: AuthedRequest, case_id: int, payload: EvaluateIn) -> Reply:
     """回访: staff record the rating of a resident who cannot rate online."""
     return _act(request, case_id, services.case_visit, rating=payload.rating, comment=payload.comment)
 
 
 @router.post("/cases/{case_id}/reopen", response=ACTION_RESPONSES)
-def case_reopen(request, case_id: int, payload: NoteIn = None):
+def case_reopen(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_reopen, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/urge", response=ACTION_RESPONSES)
-def case_urge(request, case_id: int, payload: NoteIn = None):
+def case_urge(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_urge, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/supervise", response=ACTION_RESPONSES)
-def case_supervise(request, case_id: int, payload: NoteIn = None):
+def case_supervise(request: AuthedRequest, case_id: int, payload: NoteIn = None) -> Reply:
     return _act(request, case_id, services.case_supervise, note=(payload or NoteIn()).note)
 
 
 @router.post("/cases/{case_id}/escalate", response=ACTION_RESPONSES)
-def case_escalate(request, case_id: int, payload: EscalateIn):
+def case_escalate(request: AuthedRequest, case_id: int, payload: EscalateIn) -> Reply:
     """吹哨: name units (one lead) that must report in (报到)."""
     units = [_unit(uid, "unit_ids") for uid in payload.unit_ids]
     lead = _unit(payload.lead_unit_id, "lead_unit_id")
@@ -636,13 +632,13 @@ def case_escalate(request, case_id: int, payload: EscalateIn):
 
 
 @router.post("/cases/{case_id}/report_in", response=ACTION_RESPONSES)
-def case_report_in(request, case_id: int):
+def case_report_in(request: AuthedRequest, case_id: int) -> Reply:
     """报到: a unit called in by a whistle reports that it has taken the case up."""
     return _act(request, case_id, services.case_report_in)
 
 
 @router.post("/cases/{case_id}/comment", response=ACTION_RESPONSES)
-def case_comment(request, case_id: int, payload: CommentIn):
+def case_comment(request: AuthedRequest, case_id: int, payload: CommentIn) -> Reply:
     return _act(request, case_id, services.case_comment, note=payload.note, reply=payload.reply)
 
 
@@ -651,7 +647,7 @@ class FollowOut(Schema):
     followers: int
 
 
-def _followable(request, case_id: int) -> Case:
+def _followable(request: AuthedRequest, case_id: int) -> Case:
     case = Case.objects.filter(pk=case_id).first()
     if case is None or not services.can_follow(request.user, case):
         raise Http404
@@ -659,7 +655,7 @@ def _followable(request, case_id: int) -> Case:
 
 
 @router.post("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
-def case_follow(request, case_id: int):
+def case_follow(request: AuthedRequest, case_id: int) -> dict:
     """我也关注: follow a case you can see (yours, in your grid, or on the public board)."""
     case = _followable(request, case_id)
     services.case_follow(actor=request.user, case=case)
@@ -667,7 +663,7 @@ def case_follow(request, case_id: int):
 
 
 @router.delete("/cases/{case_id}/follow", response={200: FollowOut, 404: ErrorOut})
-def case_unfollow(request, case_id: int):
+def case_unfollow(request: AuthedRequest, case_id: int) -> dict:
     case = Case.objects.filter(pk=case_id).first()
     if case is None:
         raise Http404
@@ -676,7 +672,7 @@ def case_unfollow(request, case_id: int):
 
 
 @router.post("/cases/{case_id}/merge", response=ACTION_RESPONSES)
-def case_merge(request, case_id: int, payload: MergeIn):
+def case_merge(request: AuthedRequest, case_id: int, payload: MergeIn) -> Reply:
     into = selectors.case_get(request.user, payload.into_case_id)
     if into is None:
         raise ValidationError({"into_case_id": _("Unknown case %(id)s.") % {"id": payload.into_case_id}})
@@ -690,7 +686,7 @@ class PublishIn(Schema):
 
 
 @router.post("/cases/{case_id}/publish", response=ACTION_RESPONSES)
-def case_publish(request, case_id: int, payload: PublishIn = None):
+def case_publish(request: AuthedRequest, case_id: int, payload: PublishIn = None) -> Reply:
     """晒单: put a closed case on the public disclosure board. `public_title` / `public_result` are
     what the board shows (masked again on the server); left out, the masked title and result."""
     payload = payload or PublishIn()
@@ -708,19 +704,18 @@ def case_publish(request, case_id: int, payload: PublishIn = None):
     "/cases/{case_id}/photos",
     response={201: list[PhotoOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def case_photos_upload(request, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"):
+def case_photos_upload(
+    request: AuthedRequest, case_id: int, photos: File[list[UploadedFile]], kind: Form[str] = "intake"
+) -> Reply:
     """Upload up to 9 photos (multipart field `photos`, `kind` intake|result): images only, ≤ 10 MB each."""
     case = _visible(request.user, case_id)
     ratelimit.check("upload", user=request.user)
-    try:
-        added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
-    except TransitionNotAllowed as exc:
-        return Reply(409, {"detail": str(exc)})
+    added = services.case_photos_add(actor=request.user, case=case, kind=kind, uploads=photos)
     return Reply(201, [_photo_out(p) for p in added])
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}", response={404: ErrorOut})
-def case_photo_file(request, case_id: int, photo_id: int):
+def case_photo_file(request: AuthedRequest, case_id: int, photo_id: int) -> FileResponse:
     case = _visible(request.user, case_id)
     photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
     if photo is None:
@@ -734,14 +729,14 @@ def case_photo_file(request, case_id: int, photo_id: int):
 
 
 @router.get("/cases/{case_id}/contact", response={200: ContactOut, 403: ErrorOut, 404: ErrorOut})
-def case_contact(request, case_id: int):
+def case_contact(request: AuthedRequest, case_id: int) -> Reply:
     """The resident's exact address and phone, for those handling the case (each reveal is audited)."""
     case = _visible(request.user, case_id)
     return Reply(200, services.case_reveal_contact(actor=request.user, case=case))
 
 
 @router.get("/cases/{case_id}/suggestions", response={200: list[SuggestionOut], 403: ErrorOut, 404: ErrorOut})
-def case_suggestions(request, case_id: int):
+def case_suggestions(request: AuthedRequest, case_id: int) -> Reply:
     """Routing suggestions (属地属事) for the dispatcher, best first. Staff only: they name
     staff, and a resident sees their own case, not the platform's working notes (403)."""
     case = _visible(request.user, case_id)

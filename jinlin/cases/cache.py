@@ -11,6 +11,7 @@ own uncommitted rows (a test, an import that rolls back), which no other request
 import threading
 from collections.abc import Callable
 from time import monotonic
+from typing import Any
 
 from django.db import connection
 from django.db.models import signals
@@ -21,7 +22,7 @@ CACHE_SECONDS = 60
 class TableCache:
     """`get()` returns `load()`'s value, computed at most once per CACHE_SECONDS per process."""
 
-    def __init__(self, name: str, load: Callable, *models):
+    def __init__(self, name: str, load: Callable, *models: Any):
         self.name = name
         self._load = load
         self._entry: tuple[float, object] | None = None
@@ -34,7 +35,7 @@ class TableCache:
         # A flushed database (transactional tests, `flush`) sends no delete signals, but post_migrate.
         signals.post_migrate.connect(self.clear, weak=False, dispatch_uid=f"jinlin.cache.{name}.migrate")
 
-    def clear(self, **kwargs) -> None:
+    def clear(self, **kwargs: Any) -> None:
         with self._lock:
             self._entry = None
             self._generation += 1

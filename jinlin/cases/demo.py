@@ -17,6 +17,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -458,7 +459,7 @@ def _starts(rng: random.Random, now: datetime, count: int) -> list[datetime]:
 
 @transaction.atomic
 def seed_cases_demo(
-    stdout=None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
+    stdout: Any | None = None, *, now: datetime | None = None, count: int = CASE_COUNT, seed: int = DEMO_CASES_SEED
 ) -> dict:
     """Categories, SLA policies and `count` historical cases over the demo district (and, in
     proportion to their residents, over the other districts of the demo city).

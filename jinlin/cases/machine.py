@@ -6,11 +6,15 @@ never drift apart. A side action (urge, comment, …) leads to no new state: it 
 timeline with from_status == to_status.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from jinlin.core.http import Conflict
 
 
 class Status(models.TextChoices):
@@ -44,7 +48,7 @@ class Rule:
         return not self.targets
 
 
-def _r(sources, *targets) -> Rule:
+def _r(sources: Iterable[str], *targets: Any) -> Rule:
     return Rule(frozenset(sources), frozenset(targets))
 
 
@@ -83,8 +87,8 @@ MACHINE: dict[str, Rule] = {
 TRANSITIONS = {name for name, rule in MACHINE.items() if not rule.is_side}
 
 
-class TransitionNotAllowed(Exception):
-    """The action is not allowed in the case's current state (the API answers 409)."""
+class TransitionNotAllowed(Conflict):
+    """The action is not allowed in the case's current state (a Conflict: the API answers 409)."""
 
     def __init__(self, action: str, status: str):
         self.action = action

@@ -6,6 +6,7 @@ an open case always has an owner unit, a case number is unique, the timeline is 
 """
 
 import uuid
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -381,13 +382,13 @@ class EscalationTarget(models.Model):
 
 
 class TimelineQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("The case timeline is append-only.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("The case timeline is append-only.")
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The case timeline is append-only.")
 
 
@@ -441,7 +442,7 @@ class TimelineEntry(models.Model):
             raise PermissionError("The case timeline is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The case timeline is append-only.")
 
 

@@ -112,7 +112,7 @@ def _handler(action: str) -> Policy:
     )
 
 
-POLICIES = (
+POLICIES: tuple[Policy, ...] = (
     # 平台派单: the command centre of the place.
     _dispatcher("accept"),
     _dispatcher("reject"),

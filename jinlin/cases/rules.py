@@ -11,6 +11,8 @@ Each predicate returns the RoleAssignment that grants the right (its org is reco
 timeline as the acting unit), or None.
 """
 
+from collections.abc import Collection
+
 from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
 
 # The scope rule lives in core.scope; re-exported here for the callers that read it with the rest.
@@ -54,7 +56,7 @@ def acts_for(assignment: RoleAssignment, unit: OrgUnit | None) -> bool:
     return unit.code.startswith(assignment.org.code)
 
 
-def member_of(user: User | None, unit: OrgUnit | None, roles=HANDLER_ROLES) -> RoleAssignment | None:
+def member_of(user: User | None, unit: OrgUnit | None, roles: Collection[str] = HANDLER_ROLES) -> RoleAssignment | None:
     """The user's handling role at `unit` or at a unit above it (see acts_for)."""
     if unit is None:
         return None
@@ -80,8 +82,10 @@ def units_user_handles(user: User) -> list[OrgUnit]:
     return [a.org for a in active_assignments(user) if a.role in HANDLER_ROLES]
 
 
-def resolved_level_of(unit: OrgUnit) -> str:
+def resolved_level_of(unit: OrgUnit | None) -> str:
     """小事不出小区、大事不出社区: the level of the unit that solved the case."""
+    if unit is None:  # never for a case in progress, which always has an owner
+        return ResolvedLevel.DISTRICT
     if unit.kind in {
         OrgKind.ESTATE,
         OrgKind.BUILDING,

@@ -6,8 +6,10 @@ Pages, the REST API, Open311, metrics and disclosure read cases only through the
 import base64
 import binascii
 import contextlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -61,7 +63,8 @@ def cases_visible_to(user: User | None) -> QuerySet[Case]:
 
 # A case's category and people are joined; its org units and (merged) survivor are attached from
 # a per-process cache (`with_related`): with all seven joined, PostgreSQL spent longer planning
-# the inbox's query (≈ 9 ms, eight relations and the visibility rule's subqueries) than running it.
+# the inbox's query (eight relations and the visibility rule's subqueries) than running it
+# (measured: docs/performance.md §8).
 CASE_JOINED = ("category", "owner_user", "reporter")
 
 
@@ -112,7 +115,7 @@ _units = TableCache("units_by_id", dict, OrgUnit)
 MAX_CACHED = 50_000
 
 
-def _cached(cache: TableCache, model, ids: set) -> dict:
+def _cached(cache: TableCache, model: Any, ids: set) -> dict:
     """{id: row} for `ids`, from the cache and one query for what it misses. A local answer, so
     another thread clearing the shared dict cannot take rows from under the caller."""
     memo = cache.get()
@@ -245,8 +248,8 @@ def after_cursor(qs: QuerySet[Case], cursor: str) -> QuerySet[Case]:
     not decode is a ValidationError (422)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        due, pk = raw.split("|")
-        due_at, pk = datetime.fromisoformat(due), int(pk)
+        due, pk_text = raw.split("|")
+        due_at, pk = datetime.fromisoformat(due), int(pk_text)
         if due_at.tzinfo is None:
             raise ValueError(cursor)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
@@ -266,7 +269,7 @@ def inbox(user: User) -> QuerySet[Case]:
         return Case.objects.none()
     units = [a.org for a in active_assignments(user) if a.role in rules.HANDLER_ROLES]
     # A list, not a subquery: with a subquery SQLite drove the query by the visibility rule's OR
-    # (every case the department ever owned) instead of these terms, 66 → 10 ms at district scale.
+    # (every case the department ever owned) instead of these terms (docs/performance.md §8).
     unit_ids = list(units_under([u.code for u in units]).values_list("pk", flat=True))
     called_in = EscalationTarget.objects.filter(reported_at__isnull=True, unit__in=[u.pk for u in units]).values(
         "case_id"
@@ -355,7 +358,7 @@ def public_cases() -> QuerySet[Case]:
     """Closed cases published on the disclosure board (晒单). Show only public fields of these."""
     return (
         # closed_at is never null here; saying so lets SQLite count by the partial index
-        # case_public_board (its planner took the status index: 182 → 2 ms at district scale).
+        # case_public_board (its planner took the status index otherwise: docs/performance.md §8).
         Case.objects.filter(status=Status.CLOSED, published_at__isnull=False, closed_at__isnull=False)
         .select_related("category", "community")
         .order_by("-closed_at")
@@ -451,7 +454,7 @@ def allowed_actions(user: User, case: Case, *, escalations: list[EscalationTarge
 
 @dataclass
 class RouteSuggestion:
-    unit: OrgUnit
+    unit: OrgUnit | None
     user: User | None
     reason: str
 
@@ -459,7 +462,7 @@ class RouteSuggestion:
 def route_suggestions(case: Case) -> list[RouteSuggestion]:
     """Where to dispatch, best first: the category's department (属事), then the grid and its
     grid worker, then the community (属地). The dispatcher may choose any of them, or another."""
-    suggestions = []
+    suggestions: list[RouteSuggestion] = []
     if case.category_id and case.category.department_id and case.category.department.is_active:
         department = case.category.department
         suggestions.append(
@@ -508,7 +511,7 @@ def is_overdue(case: Case, now: datetime | None = None) -> bool:
 URGE_ACTIONS = ("urge", "overdue", "raise_tier", "supervise")
 
 
-def sla_light(case: Case, now=None) -> str:
+def sla_light(case: Case, now: datetime | None = None) -> str:
     """The traffic light of a case's time limit: red overdue, amber past its urge time, else green.
     Empty for cases whose clock is not running (resolved, closed)."""
     if case.status not in ACTIVE:
@@ -533,7 +536,7 @@ def my_cases(user: User) -> QuerySet[Case]:
     )
 
 
-def _units_in(codes: list[str], kinds) -> QuerySet[OrgUnit]:
+def _units_in(codes: list[str], kinds: Collection[str]) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(prefix_q("code", codes), kind__in=kinds, is_active=True).order_by("kind", "code")
 
 

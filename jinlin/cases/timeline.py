@@ -12,8 +12,45 @@ from typing import Any
 
 from django.db import models
 
-from .machine import check
+from .machine import Status, check
 from .models import TimelineEntry
+
+# The event (jinlin.core.events, named case.<event>) each action announces after commit. Actions
+# not listed (attach, absorb, raise_tier) announce nothing of their own.
+ACTION_EVENTS = {
+    "submit": "submitted",
+    "accept": "accepted",
+    "reject": "rejected",
+    "dispatch": "dispatched",
+    "transfer": "transferred",
+    "claim": "claimed",
+    "return": "returned",
+    "resolve": "resolved",
+    "evaluate": "rated",
+    "visit": "rated",
+    "reopen": "reopened",
+    "expire": "closed",
+    "merge": "merged",
+    "urge": "urged",
+    "overdue": "overdue",
+    "supervise": "supervised",
+    "escalate": "escalated",
+    "report_in": "reported_in",
+    "publish": "published",
+    "comment": "commented",
+}
+# A rating that closes or reopens the case is announced as that too (after `rated`).
+STATUS_EVENTS = {Status.CLOSED: "closed", Status.REOPENED: "reopened"}
+
+
+def event_names(action: str, from_status: str, to_status: str) -> list[str]:
+    """The case events an entry announces, in order: its action's, then the state it reached."""
+    names = [ACTION_EVENTS[action]] if action in ACTION_EVENTS else []
+    reached = STATUS_EVENTS.get(to_status) if to_status != from_status else None  # type: ignore[call-overload]
+    if reached is not None and reached not in names:
+        names.append(reached)
+    return names
+
 
 TIMELINE_COLUMNS = (
     "case_id",

@@ -6,6 +6,7 @@ viewer's scope is 404, an action the case's state does not allow is 409."""
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,8 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,12 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jinlin.core import ratelimit
-from jinlin.core.models import Role
+from jinlin.core.http import AuthedRequest
+from jinlin.core.models import Role, User
 from jinlin.core.scope import has_role
 
 from . import forms, rules, selectors, services
 from .machine import Status, TransitionNotAllowed, action_label
-from .models import Channel, PhotoKind
+from .models import Case, Channel, PhotoKind, TimelineEntry
 
 PAGE_SIZE = 20
 PUBLIC_PAGE_SIZE = 10
@@ -52,19 +54,19 @@ class KeysetPage:
     is_first: bool
 
 
-def _keyset_page(request, queryset, size: int | None = None) -> KeysetPage:
+def _keyset_page(request: AuthedRequest, queryset: QuerySet, size: int | None = None) -> KeysetPage:
     """One page of a list ordered by (due_at, id), after the `?after=` cursor (selectors.cursor_of):
     every page costs the same however deep, unlike an OFFSET. A cursor that does not decode
     (an old or edited link) starts again from the first page."""
     size = size or PAGE_SIZE
     after = request.GET.get("after") or None
-    rows = queryset
+    matching = queryset
     if after is not None:
         try:
-            rows = selectors.after_cursor(queryset, after)
+            matching = selectors.after_cursor(queryset, after)
         except ValidationError:
             after = None
-    rows = list(rows[: size + 1])
+    rows = list(matching[: size + 1])
     count = queryset.order_by()[: COUNT_CAP + 1].count()
     return KeysetPage(
         object_list=rows[:size],
@@ -115,7 +117,7 @@ INTAKE_MODES = {
 }
 
 
-def _submit_page(request, mode: str):
+def _submit_page(request: AuthedRequest, mode: str) -> HttpResponse:
     channel, roles = INTAKE_MODES[mode]
     user = request.user
     if roles is not None:
@@ -250,7 +252,7 @@ def urges(request):
 # ---------------------------------------------------------------- the case page
 
 
-def _step(entry, viewer) -> dict:
+def _step(entry: TimelineEntry, viewer: User) -> dict:
     return {
         "entry": entry,
         "label": action_label(entry.action),
@@ -260,7 +262,7 @@ def _step(entry, viewer) -> dict:
     }
 
 
-def _visible_case(request, pk: int):
+def _visible_case(request: AuthedRequest, pk: int) -> Case:
     case = selectors.case_get(request.user, pk)
     if case is None:
         # Out of scope reads as "no such case": never confirm that another grid's case exists.
@@ -268,7 +270,14 @@ def _visible_case(request, pk: int):
     return case
 
 
-def _action_forms(user, case, actions, bound_action=None, data=None, files=None) -> dict:
+def _action_forms(
+    user: User,
+    case: Case,
+    actions: list[str],
+    bound_action: str | None = None,
+    data: dict | None = None,
+    files: Any = None,
+) -> dict:
     """One form per action the viewer may take; the one just posted is bound to its input."""
     categories = list(selectors.categories_active())
 
@@ -279,7 +288,7 @@ def _action_forms(user, case, actions, bound_action=None, data=None, files=None)
         if action == "dispatch":
             suggestions = selectors.route_suggestions(case)
             units = selectors.dispatch_units(user)
-            people = selectors.handlers_of([s.unit for s in suggestions])
+            people = selectors.handlers_of([s.unit for s in suggestions if s.unit is not None])
             initial = {}
             if suggestions:  # 属地属事: the best suggestion is pre-selected; the dispatcher may override
                 best = suggestions[0]
@@ -413,7 +422,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
     }
 
 
-def _triage_context(case, user, actions) -> dict | None:
+def _triage_context(case: Case, user: User, actions: list[str]) -> dict | None:
     """What triage suggested on intake, for staff: categories, unit, whether the platform
     dispatched it, and duplicate candidates (a merge button on those the viewer may open)."""
     stored = case.suggestions or {}
@@ -430,7 +439,7 @@ def _triage_context(case, user, actions) -> dict | None:
     }
 
 
-def _already_handled(case, user) -> list[dict]:
+def _already_handled(case: Case, user: User) -> list[dict]:
     """For the resident who reported it: open cases about the same problem nearby (已在办理)."""
     if not case.is_open:
         return []
@@ -439,7 +448,7 @@ def _already_handled(case, user) -> list[dict]:
 
 @require_safe
 @login_required
-def detail(request, pk: int):
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
     escalations = list(case.escalations.select_related("unit"))  # read once for the actions and the page
     actions = selectors.allowed_actions(request.user, case, escalations=escalations)
@@ -450,7 +459,7 @@ def detail(request, pk: int):
 
 @require_POST
 @login_required
-def act(request, pk: int, action: str):
+def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     case = _visible_case(request, pk)
     if action not in DONE_MESSAGES:
@@ -484,7 +493,7 @@ def act(request, pk: int, action: str):
 
 @require_safe
 @login_required
-def photo(request, pk: int, photo_id: int):
+def photo(request: AuthedRequest, pk: int, photo_id: int) -> FileResponse:
     case = _visible_case(request, pk)
     item = case.photos.filter(pk=photo_id).first()
     if item is None:
@@ -495,7 +504,7 @@ def photo(request, pk: int, photo_id: int):
 # ---------------------------------------------------------------- the map
 
 
-def _map_settings(center) -> dict:
+def _map_settings(center: tuple[float, float] | None) -> dict:
     return {
         "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
         "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
@@ -571,7 +580,7 @@ def public(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def follow(request, pk: int):
+def follow(request: AuthedRequest, pk: int) -> HttpResponse:
     """我也关注: a card of a case the person can follow (theirs, in their grid, or on the public
     board) with the follow / unfollow button. Shows only what the public board shows."""
     from .models import Case, CaseFollow

@@ -220,16 +220,14 @@ def room_list(request, centre: int):
 @router.post("/bookings", response={201: BookingOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut})
 def booking_create(request, payload: BookingIn):
     room = get_object_or_404(Room.objects.select_related("centre"), pk=payload.room_id, is_active=True)
-    try:
-        booking = services.booking_create(
-            actor=request.user,
-            room=room,
-            start=_aware(payload.start),
-            end=_aware(payload.end),
-            purpose=payload.purpose,
-        )
-    except services.Conflict as exc:
-        return Reply(409, {"detail": str(exc), "slot": exc.slot})
+    # A taken slot is services.Conflict: 409 with the slot in the way (jinlin/api.py).
+    booking = services.booking_create(
+        actor=request.user,
+        room=room,
+        start=_aware(payload.start),
+        end=_aware(payload.end),
+        purpose=payload.purpose,
+    )
     return Reply(201, {"id": booking.pk, "status": booking.status})
 
 
@@ -331,6 +329,7 @@ def gov_item_list(request, q: str = "", category: str = ""):
 @router.post("/errands", response={201: ErrandOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def errand_create(request, payload: ErrandIn):
     item = get_object_or_404(GovItem, pk=payload.item_id, is_active=True)
+    centre: Centre | None
     if payload.centre_id is not None:
         centre = _centre(payload.centre_id)
     else:

@@ -5,7 +5,7 @@ item's promised working days counted on the working calendar from the request; a
 it is urged once a day by `errand_sweep` (the centre's periodic task), like an overdue case.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -40,7 +40,7 @@ from .services import _for_update
 URGE_EVERY = timedelta(days=1)
 
 
-def errand_due(item: GovItem, requested_at) -> "timezone.datetime":
+def errand_due(item: GovItem, requested_at: datetime) -> datetime:
     return add_working_time(requested_at, days=max(item.promised_days, 1))
 
 

@@ -97,13 +97,13 @@ def nearest_centres(user: User, limit: int = 3) -> list[tuple[Centre, int | None
     centres = list(centres_public())
     if point is not None:
         located = [c for c in centres if c.lat is not None and c.lng is not None]
-        ranked = sorted(located, key=lambda c: _distance_m(point[0], point[1], c.lat, c.lng))
-        out = [(c, round(_distance_m(point[0], point[1], c.lat, c.lng))) for c in ranked[:limit]]
+        ranked = sorted(located, key=lambda c: _distance_m(point[0], point[1], c.lat, c.lng))  # type: ignore[arg-type]  # located: lat and lng set
+        out = [(c, round(_distance_m(point[0], point[1], c.lat, c.lng))) for c in ranked[:limit]]  # type: ignore[arg-type]  # located: lat and lng set
     elif unit is not None:
         mine = [c for c in centres if unit.code.startswith(c.scope_code)]
         out = [(c, None) for c in sorted(mine, key=lambda c: -len(c.scope_code))[:limit]]
     if profile is not None and profile.home_centre_id:
-        out = [(profile.home_centre, None)] + [row for row in out if row[0].pk != profile.home_centre_id]
+        out = [(profile.home_centre, None)] + [row for row in out if row[0].pk != profile.home_centre_id]  # type: ignore[assignment]
     return out[:limit]
 
 

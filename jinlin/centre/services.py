@@ -16,12 +16,14 @@ Each function checks the policy, writes and audits in one transaction. Two guara
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jinlin.core import http as core_http
 from jinlin.core import policy
 from jinlin.core.audit import audit_record, snapshot
 from jinlin.core.events import emit
@@ -49,12 +51,15 @@ ELDER_AGE = 60
 CHILD_AGE = 15
 
 
-class Conflict(Exception):
+class Conflict(core_http.Conflict):
     """The slot is taken (HTTP 409); `slot` names the booking in the way."""
 
     def __init__(self, message: str, slot: dict | None = None):
         super().__init__(message)
         self.slot = slot
+
+    def details(self) -> dict[str, Any]:
+        return {"slot": self.slot}
 
 
 def _local(moment: datetime) -> datetime:

@@ -161,16 +161,16 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
         .values("menu__centre_id")
         .annotate(n=Count("id"))
     )
-    for r in meals:
+    for r in meals:  # type: ignore[assignment]  # .values() rows of another shape
         rows[key_of[r["menu__centre_id"]]].served[Domain.FOOD] += r["n"]
     errands = (
-        Errand.objects.filter(
+        Errand.objects.filter(  # type: ignore[no-redef]  # .values() rows of another shape
             centre_id__in=ids, status=ErrandStatus.DONE, finished_at__gte=since, finished_at__lt=until
         )
         .values("centre_id", "item__is_home_care")
         .annotate(n=Count("id"), on_time=Count("id", filter=Q(finished_at__lte=F("due_at"))))
     )
-    for r in errands:
+    for r in errands:  # type: ignore[assignment]  # .values() rows of another shape
         row = rows[key_of[r["centre_id"]]]
         row.served[Domain.ELDERLY if r["item__is_home_care"] else Domain.AFFAIRS] += r["n"]
         row.errands_done += r["n"]
@@ -194,7 +194,7 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
         .values("centre_id")
         .annotate(n=Count("id"), total=Sum("stars"))
     )
-    for r in ratings:
+    for r in ratings:  # type: ignore[assignment]  # .values() rows of another shape
         row = rows[key_of[r["centre_id"]]]
         row.ratings += r["n"]
         row.rating_sum += r["total"]

@@ -8,6 +8,7 @@ end with it (the session hash follows the password hash; an inactive user is not
 
 import string
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +48,8 @@ class StaffPasswordValidator:
         self.min_length = min_length
 
     def _min(self) -> int:
-        return self.min_length or getattr(settings, "STAFF_PASSWORD_MIN_LENGTH", 12)
+        minimum: int = getattr(settings, "STAFF_PASSWORD_MIN_LENGTH", 12)
+        return self.min_length or minimum
 
     def validate(self, password: str, user: User | None = None) -> None:
         from .demo_accounts import DEMO_PASSWORD
@@ -79,7 +82,9 @@ class StaffPasswordValidator:
 
 
 @receiver(pre_save, sender=User, dispatch_uid="jinlin.revoke_credentials")
-def _revoke_on_password_change_or_deactivation(sender, instance: User, raw=False, update_fields=None, **kwargs):
+def _revoke_on_password_change_or_deactivation(
+    sender: type[User], instance: User, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     if raw or instance.pk is None:
         return
     if update_fields is not None and not {"password", "is_active"} & set(update_fields):
@@ -118,7 +123,7 @@ def api_token_revoke(*, user: User, key: str) -> bool:
 
 
 @transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str, request=None) -> User:
+def password_change(*, user: User, old_password: str, new_password: str, request: HttpRequest | None = None) -> User:
     """The account's owner chooses a new password (also the forced change after a reset)."""
     from django.contrib.auth.password_validation import validate_password
 

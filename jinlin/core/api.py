@@ -1,12 +1,13 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from . import accounts, ratelimit, selectors, services
-from .models import OrgKind
+from .http import AuthedRequest, json_response
+from .models import OrgKind, OrgUnit
 
 router = Router(tags=["accounts"])
 
@@ -46,7 +47,7 @@ class MeOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 423: ErrorOut, 429: ErrorOut})
-def token_create(request, payload: TokenIn):
+def token_create(request: HttpRequest, payload: TokenIn) -> HttpResponse | Status:
     """Exchange a phone and password for a bearer token. After a few wrong passwords from one
     address the address waits before trying that phone again, longer after each failure (429
     with Retry-After); other addresses are not affected. Unknown phones are answered alike."""
@@ -63,8 +64,8 @@ def token_create(request, payload: TokenIn):
     return Status(200, {"token": key, "expires_at": token.expires_at})
 
 
-def _too_many(request, detail: str, retry_after: int | None) -> HttpResponse:
-    response = JsonResponse({"detail": detail}, status=429)
+def _too_many(request: HttpRequest, detail: str, retry_after: int | None) -> HttpResponse:
+    response = json_response(request, {"detail": detail}, status=429)
     response["Retry-After"] = str(retry_after or 1)
     return response
 
@@ -82,7 +83,7 @@ def token_revoke(request):
 
 
 @router.post("/auth/password", response={204: None, 401: ErrorOut, 422: ErrorOut})
-def password_change(request, payload: PasswordIn):
+def password_change(request: AuthedRequest, payload: PasswordIn) -> Status:
     """Change the caller's password. Every bearer token of the account is revoked, this one too:
     ask for a new token with the new password."""
     accounts.password_change(user=request.user, old_password=payload.old_password, new_password=payload.new_password)
@@ -103,7 +104,9 @@ class OrgUnitOut(Schema):
 
 
 @router.get("/org-units", response=list[OrgUnitOut], tags=["org units"])
-def org_units_list(request, kind: str = "", parent: int | None = None, under: int | None = None, q: str = ""):
+def org_units_list(
+    request: AuthedRequest, kind: str = "", parent: int | None = None, under: int | None = None, q: str = ""
+) -> list[OrgUnit]:
     """The org units the caller may see (the scope rule: the areas their roles reach and the units
     they work for), in tree order, at most 2,000. `kind`: one kind (city, district, street,
     community, grid, department …); `parent`: the id of the parent; `under`: the id of a unit whose
@@ -122,7 +125,7 @@ def org_units_list(request, kind: str = "", parent: int | None = None, under: in
 
 
 @router.get("/org-units/{unit_id}", response={200: OrgUnitOut, 404: ErrorOut}, tags=["org units"])
-def org_unit_detail(request, unit_id: int):
+def org_unit_detail(request: AuthedRequest, unit_id: int) -> OrgUnit:
     """One org unit; 404 if it does not exist or the caller may not see it."""
     unit = selectors.org_unit_get(request.user, unit_id)
     if unit is None:

@@ -1,7 +1,7 @@
 """Deployment checks: `jinlin check --deploy` refuses a production start with demo settings."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .demo_accounts import DEMO_PASSWORD
 
@@ -10,7 +10,7 @@ from .demo_accounts import DEMO_PASSWORD
 def jinlin_deploy_checks(app_configs, **kwargs):
     from .demo_accounts import DEMO_PHONES  # noqa: PLC0415
 
-    problems = []
+    problems: list[CheckMessage] = []
     if settings.DEBUG:
         problems.append(Error("JINLIN_DEBUG is on: production must run with JINLIN_DEBUG=0.", id="jinlin.E001"))
     if settings.SECRET_KEY == settings.DEMO_SECRET_KEY:

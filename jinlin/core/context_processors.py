@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 
+from django.http import HttpRequest
+
 from .scope import active_assignments
 
 LARGE_TEXT_COOKIE = "jinlin_large_text"
 
 
-def large_text_enabled(request) -> bool:
+def large_text_enabled(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user.large_text

@@ -4,6 +4,7 @@ import threading
 from contextlib import contextmanager
 
 from django.db.backends.signals import connection_created
+from django.db.models import Model
 from django.dispatch import receiver
 
 _purge = threading.local()
@@ -35,7 +36,7 @@ def audit_purge_allowed(connection):
                 cursor.execute("RESET jinlin.audit_purge")
 
 
-def insert_instances(model, objs: list, batch_size: int = 5000) -> int:
+def insert_instances(model: type[Model], objs: list, batch_size: int = 5000) -> int:
     """Insert unsaved instances of `model` fast, inside the caller's transaction: COPY on
     PostgreSQL, executemany on SQLite. For wide derived tables rewritten in bulk (the metrics
     facts), where bulk_create's per-value preparation costs more than the database's work.
@@ -51,8 +52,8 @@ def insert_instances(model, objs: list, batch_size: int = 5000) -> int:
     auto = ("AutoField", "BigAutoField", "SmallAutoField")
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.get_internal_type() in auto)]
     names = [f.attname for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(str(model._meta.db_table))
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     connection.ensure_connection()
     raw = connection.connection
     if connection.vendor == "postgresql":

@@ -17,6 +17,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -151,7 +152,7 @@ class DemoPlan:
     boundaries: dict[str, dict] = field(default_factory=dict)
     people: list[PersonSpec] = field(default_factory=list)
 
-    def add(self, kind, code, name, parent=None, **fields) -> UnitSpec:
+    def add(self, kind: str, code: str, name: str, parent: Any | None = None, **fields: Any) -> UnitSpec:
         spec = UnitSpec(kind, code, name, parent, **fields)
         self.units.append(spec)
         return spec
@@ -162,7 +163,9 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> dict:
     return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 
-def _grid_cells(rng: random.Random, x0, y0, x1, y1) -> list[tuple[float, float, float, float]]:
+def _grid_cells(
+    rng: random.Random, x0: float, y0: float, x1: float, y1: float
+) -> list[tuple[float, float, float, float]]:
     """Five cells tiling a community's rectangle: three in the upper row, two in the lower.
     Cut positions are rounded once and reused by both neighbours, so shared borders are exact."""
     width, height = x1 - x0, y1 - y0
@@ -174,7 +177,9 @@ def _grid_cells(rng: random.Random, x0, y0, x1, y1) -> list[tuple[float, float, 
     return cells
 
 
-def _point_in(rng: random.Random, cell, low=0.15, high=0.85) -> tuple[float, float]:
+def _point_in(
+    rng: random.Random, cell: tuple[float, float, float, float], low: float = 0.15, high: float = 0.85
+) -> tuple[float, float]:
     x0, y0, x1, y1 = cell
     return round(y0 + (y1 - y0) * rng.uniform(low, high), 6), round(x0 + (x1 - x0) * rng.uniform(low, high), 6)
 
@@ -401,8 +406,8 @@ def demo_plan(seed: int = DEMO_SEED) -> DemoPlan:
                 admin=DEMO_ACCOUNTS[phone] == Role.PLATFORM_ADMIN,
             )
         )
-    for name, roles in staff:
-        plan.people.append(PersonSpec(people.phone(), name, tuple(roles), people.joined()))
+    for name, staff_roles in staff:
+        plan.people.append(PersonSpec(people.phone(), name, tuple(staff_roles), people.joined()))
     heads: set[str] = set()
     for _n in range(RESIDENT_COUNT):
         entrance, building, community = rng.choice(entrances)
@@ -533,7 +538,7 @@ BATCH = 500
 
 
 @transaction.atomic
-def seed_demo(stdout=None, seed: int = DEMO_SEED) -> dict:
+def seed_demo(stdout: Any | None = None, seed: int = DEMO_SEED) -> dict:
     """Write the demo district into an empty database and return what was written, by kind.
 
     Raises DemoAlreadySeeded if any org unit exists. `stdout`, if given, gets a one-line summary
@@ -573,7 +578,7 @@ def seed_demo(stdout=None, seed: int = DEMO_SEED) -> dict:
         batch_size=BATCH,
     )
 
-    # One hash for the nine demo accounts: hashing is deliberately slow (≈0.3 s each) and the
+    # One hash for the nine demo accounts: hashing is deliberately slow (a million rounds) and the
     # password is public anyway. Everyone else cannot log in until given a password.
     demo_hash = make_password(DEMO_PASSWORD)
     users = []

@@ -13,7 +13,7 @@ This keeps the layers one-way: `cases` emits and imports no app above it; `notif
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,3 +81,17 @@ def emit(name: str, /, *, using: str | None = None, **payload: Any) -> Event:
     event = Event(name, payload)
     transaction.on_commit(lambda: deliver(event), using=using)
     return event
+
+
+def emit_each(name: str, payloads: Iterable[dict[str, Any]], /, *, using: str | None = None) -> list[Event]:
+    """`emit(name, **payload)` for each payload, with one after-commit hook for them all: a
+    set-based write (the SLA sweeper) announces a thousand rows at a time."""
+    batch = [Event(name, dict(payload)) for payload in payloads]
+
+    def deliver_all() -> None:
+        for event in batch:
+            deliver(event)
+
+    if batch:
+        transaction.on_commit(deliver_all, using=using)
+    return batch

@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -47,10 +48,10 @@ OVERLAP_TOLERANCE_SHARE = 0.01
 
 GRID_SUFFIX = re.compile(r"\d{3}")
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
-NAME_MAX_LENGTH = OrgUnit._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = OrgUnit._meta.get_field("name").max_length or 0
 
 
-def area_m2(geom) -> float:
+def area_m2(geom: Any) -> float:
     """Area of a lng/lat geometry in square metres (local equirectangular scaling, see above)."""
     if geom.is_empty:
         return 0.0
@@ -123,7 +124,7 @@ class ImportReport:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fmt(position) -> str:
+def _fmt(position: Any) -> str:
     return "(" + ", ".join(f"{v:g}" for v in position[:2]) + ")"
 
 
@@ -197,7 +198,7 @@ def _check_positions(geometry: dict) -> list[str]:
     return problems
 
 
-def _parse_polygon(geometry, report: ImportReport, index: int, code: str):
+def _parse_polygon(geometry: Any, report: ImportReport, index: int, code: str) -> Any:
     """The shapely geometry of a feature, or None after reporting why it cannot be used."""
     if not isinstance(geometry, dict) or not geometry.get("type"):
         report.add(index, code, _("The feature has no geometry."))
@@ -241,7 +242,7 @@ class _Feature:
     code: str
     name: str
     community: OrgUnit | None
-    geom: object = None
+    geom: Any = None
     area: float = 0.0
     existing: OrgUnit | None = None
 
@@ -357,7 +358,7 @@ def grids_import(
     return report
 
 
-def _community_of(props, community, communities, report, index, code) -> OrgUnit | None:
+def _community_of(props: dict, community: Any, communities: Any, report: Any, index: int, code: str) -> OrgUnit | None:
     given = str(props.get("community_code") or "").strip()
     if community is not None:
         if given and given != community.code:
@@ -443,7 +444,7 @@ def _check_overlaps(grids: list[_Feature], report: ImportReport) -> None:
                 report.add(feature.index, feature.code, _overlap_problem(shared, other, tolerance))
 
 
-def _check_inside_outlines(grids, outlines, communities, report) -> None:
+def _check_inside_outlines(grids: Any, outlines: Any, communities: Any, report: Any) -> None:
     for feature in grids:
         if feature.geom is None or feature.community is None or feature.community.code not in outlines:
             continue

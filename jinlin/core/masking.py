@@ -9,6 +9,7 @@ no surname before an honorific.
 """
 
 import re
+from typing import Any
 
 __all__ = ["mask_id_number", "mask_name", "mask_phone", "mask_text"]
 
@@ -143,7 +144,7 @@ def _mask_digit_runs(text: str, folded: str) -> tuple[str, str]:
     return "".join(out), "".join(fold_out)
 
 
-def _sub_both(pattern: re.Pattern, repl, text: str, folded: str) -> tuple[str, str]:
+def _sub_both(pattern: re.Pattern, repl: Any, text: str, folded: str) -> tuple[str, str]:
     """Apply a substitution found on the folded text to both texts, position by position;
     `repl` must keep each match's length."""
     pieces, fold_pieces, last = [], [], 0

@@ -2,6 +2,8 @@
 
 from contextvars import ContextVar
 
+from django.http import HttpRequest, HttpResponse
+
 _client_ip: ContextVar[str | None] = ContextVar("jinlin_client_ip", default=None)
 
 
@@ -9,7 +11,7 @@ def client_ip() -> str | None:
     return _client_ip.get()
 
 
-def _ip_of(request) -> str | None:
+def _ip_of(request: HttpRequest) -> str | None:
     # Behind a proxy the deployment sets JINLIN_TRUST_X_FORWARDED_FOR; otherwise the header is
     # attacker-controlled and ignored.
     from django.conf import settings
@@ -128,6 +130,7 @@ def busy_response(request, exc):
         message = _("The platform is busy and nothing was saved. Please try again in a few seconds.")
     else:
         message = _("The platform is briefly unavailable and nothing was saved. Please try again in a minute.")
+    response: HttpResponse
     if is_api_path(request.path):
         response = JsonResponse({"detail": message}, status=503)
     else:
@@ -217,7 +220,7 @@ class ApiErrorsMiddleware:
         return response
 
 
-def _json_body_is_not_an_object(request) -> bool:
+def _json_body_is_not_an_object(request: HttpRequest) -> bool:
     """Every JSON body of the API is an object; a list, a string, a number or null is refused
     before any schema sees it (ninja would otherwise fit a bare string into a one-field body)."""
     if request.method not in ("POST", "PUT", "PATCH") or request.content_type != "application/json":
@@ -226,7 +229,7 @@ def _json_body_is_not_an_object(request) -> bool:
     return bool(body) and not body.startswith(b"{")
 
 
-def _is_json(response) -> bool:
+def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 

@@ -6,6 +6,9 @@ answers, on SQLite and on PostgreSQL alike. Rows that must be scoped carry the c
 specific place they belong to (usually a grid) in a `scope_code` column.
 """
 
+from datetime import datetime
+from typing import Any, NoReturn
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -194,13 +197,13 @@ class Role(models.TextChoices):
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator (平台管理员)")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_phone(self, phone: str) -> "User":
         return self.get(phone_digest=User.digest_phone(phone))
 
-    def create_user(self, phone: str, password: str | None = None, **fields) -> "User":
+    def create_user(self, phone: str, password: str | None = None, **fields: Any) -> "User":
         from .phones import normalize_mobile
 
         phone = normalize_mobile(phone)
@@ -213,7 +216,7 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, phone: str, password: str | None = None, **fields) -> "User":
+    def create_superuser(self, phone: str, password: str | None = None, **fields: Any) -> "User":
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(phone, password, **fields)
@@ -256,14 +259,14 @@ class User(AbstractBaseUser):
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 
-    def is_locked(self, now=None) -> bool:
+    def is_locked(self, now: datetime | None = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
     # Django admin asks these; only platform admins reach the admin site at all.
-    def has_perm(self, perm, obj=None) -> bool:
+    def has_perm(self, perm: str, obj: object | None = None) -> bool:
         return self.is_active and self.is_superuser
 
-    def has_module_perms(self, app_label) -> bool:
+    def has_module_perms(self, app_label: str) -> bool:
         return self.is_active and self.is_superuser
 
 
@@ -323,13 +326,13 @@ class RateCounter(models.Model):
 
 
 class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
 
 
@@ -369,7 +372,7 @@ class AuditEntry(models.Model):
             raise PermissionError("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
 
 

@@ -9,6 +9,7 @@ a page under the URL name listed here, the link appears by itself.
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .home import Figure, figures_for
@@ -28,7 +29,7 @@ CONSOLE_ROLES = {
 
 @dataclass(frozen=True)
 class Capability:
-    label: str
+    label: str | Promise  # gettext_lazy: translated when shown
     url_name: str | None = None
     # Pages of Django's admin site only open for accounts with admin-site access.
     admin_site: bool = False
@@ -37,7 +38,7 @@ class Capability:
 @dataclass(frozen=True)
 class RoleGuide:
     glyph: str  # the one-character emblem on the role's card (a Chinese character, like a seal)
-    summary: str
+    summary: str | Promise
     capabilities: tuple[Capability, ...] = field(default_factory=tuple)
 
 

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from jinlin.core.models import User
+
 from .middleware import client_ip
 from .models import RateCounter
 
@@ -37,7 +39,7 @@ DEFAULT_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
 class RateLimited(Exception):
     """Too many requests; `retry_after` in whole seconds."""
 
-    def __init__(self, retry_after: int, message: str | None = None):
+    def __init__(self, retry_after: float, message: str | None = None):
         self.retry_after = max(1, int(math.ceil(retry_after)))
         self.message = message or _("Too many requests. Please try again in %(seconds)d seconds.") % {
             "seconds": self.retry_after
@@ -110,7 +112,7 @@ def limits(scope: str) -> dict[str, tuple[int, int]]:
     return {**DEFAULT_LIMITS.get(scope, {}), **configured.get(scope, {})}
 
 
-def check(scope: str, *, user=None, ip: str | None = None) -> None:
+def check(scope: str, *, user: User | None = None, ip: str | None = None) -> None:
     """Count one request of `scope` for the user and the address; raise RateLimited when either
     is over its limit. A limit of 0 hits switches that side off."""
     if not getattr(settings, "RATE_LIMITS_ENABLED", True):

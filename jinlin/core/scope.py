@@ -40,7 +40,7 @@ def active_assignments(user: User | None) -> list[RoleAssignment]:
     cached = getattr(user, "_jinlin_roles", None)
     if cached is None:
         cached = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("org"))
-        user._jinlin_roles = cached
+        setattr(user, "_jinlin_roles", cached)  # noqa: B010  (a per-request memo on the instance)
     return cached
 
 
@@ -118,7 +118,7 @@ def prefix_q(field: str, codes: Iterable[str]) -> Q:
 def units_under(codes: Iterable[str]) -> QuerySet[OrgUnit]:
     """The ids of the units with these codes and everything under them, as a subquery: lets an
     owner or target index answer instead of joining the org tree to every row."""
-    return OrgUnit.objects.filter(prefix_q("code", codes)).values("pk")
+    return OrgUnit.objects.filter(prefix_q("code", codes)).values("pk")  # type: ignore[return-value]
 
 
 def org_reach_q(user: User | None, field: str = "code") -> Q:

@@ -50,7 +50,9 @@ def users_visible_to(user: User) -> QuerySet[User]:
     return (User.objects.filter(pk__in=roles_in_scope.values("user_id")) | User.objects.filter(pk=user.pk)).distinct()
 
 
-def audit_entries_visible_to(user: User, *, action: str = "", object_type: str = "", actor_id=None) -> QuerySet:
+def audit_entries_visible_to(
+    user: User, *, action: str = "", object_type: str = "", actor_id: int | None = None
+) -> QuerySet:
     """The audit log is for platform admins and discipline supervisors only."""
     if not has_role(user, Role.PLATFORM_ADMIN, Role.DISCIPLINE_SUPERVISOR) and not user.is_superuser:
         return AuditEntry.objects.none()

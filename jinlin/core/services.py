@@ -3,7 +3,9 @@ permission, writes, and audits in one transaction, so the page, the API and the 
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +23,7 @@ class AuthError(Exception):
     """A login that did not succeed; `code` is 'invalid' or 'throttled' (then `retry_after`
     says in how many seconds this address may try this phone again)."""
 
-    def __init__(self, message: str, code: str, locked_until=None, retry_after: int | None = None):
+    def __init__(self, message: str, code: str, locked_until: datetime | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -103,7 +105,7 @@ def auth_login(*, phone: str, password: str, ip: str | None = None) -> User:
                 "locked",
                 user.locked_until,
             )
-    if ok:
+    if ok and user is not None:
         ratelimit.reset(pair_key)
         with transaction.atomic():
             if user.failed_logins:
@@ -176,7 +178,7 @@ def api_token_user(key: str) -> User | None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, phone: str, name: str, password: str | None = None, roles: list[tuple[str, OrgUnit]] = ()
+    *, actor: User | None, phone: str, name: str, password: str | None = None, roles: Sequence[tuple[str, OrgUnit]] = ()
 ) -> User:
     require_admin(actor)
     normalized = normalize_mobile(phone)
@@ -223,7 +225,7 @@ def org_unit_create(
     code: str,
     name: str,
     parent: OrgUnit | None = None,
-    **fields,
+    **fields: Any,
 ) -> OrgUnit:
     require_admin(actor)
     unit = OrgUnit(kind=kind, code=code.strip(), name=name.strip(), parent=parent, **fields)

@@ -8,10 +8,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language
+
+from jinlin.core.models import User
 
 from . import accounts, selectors, services
 from .context_processors import LARGE_TEXT_COOKIE
@@ -28,7 +31,7 @@ AUDIT_PAGE_SIZE = 50
 AUDIT_READER_ROLES = (Role.PLATFORM_ADMIN, Role.DISCIPLINE_SUPERVISOR)
 
 
-def _next_url(request) -> str | None:
+def _next_url(request: HttpRequest) -> str | None:
     candidate = request.POST.get("next") or request.GET.get("next")
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -37,7 +40,7 @@ def _next_url(request) -> str | None:
     return None
 
 
-def _set_language_cookie(response, language: str) -> None:
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -60,8 +63,9 @@ def login_view(request):
     if request.method == "POST":
         if form.is_valid():
             user = form.user
+            assert user is not None  # a valid form has found its user
             login(request, user, backend=PHONE_BACKEND)
-            response = redirect(next_url or "core:home")
+            response: HttpResponse = redirect(next_url or "core:home")
             _carry_preferences(request, user, response)
             return response
         # 429 with Retry-After as on /api/auth/token; every other refusal is a plain bad request.
@@ -72,7 +76,7 @@ def login_view(request):
     return response
 
 
-def _carry_preferences(request, user, response) -> None:
+def _carry_preferences(request: HttpRequest, user: User, response: HttpResponse) -> None:
     """Preferences follow the person, not the device: a login applies the stored language, and
     someone who needed large text to log in keeps it afterwards."""
     if request.COOKIES.get(LARGE_TEXT_COOKIE) == "1" and not user.large_text:

@@ -31,6 +31,7 @@ re-read after CACHE_SECONDS in every process (the task worker is another process
 
 import logging
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 
@@ -92,7 +93,7 @@ def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment, timezone.get_default_timezone())
 
 
-def _working_periods_from(moment: datetime, until: datetime | None = None):
+def _working_periods_from(moment: datetime, until: datetime | None = None) -> Iterator[tuple[datetime, datetime]]:
     """Yield the working periods (begin, end) from `moment` on, the first one cut to start at `moment`;
     stop after the day of `until` if given."""
     tz = timezone.get_default_timezone()

@@ -28,7 +28,7 @@ from .services import sms_send
 
 
 class TooManyCodes(Exception):
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: float):
         super().__init__(retry_after)
         self.retry_after = max(int(retry_after), 1)
 

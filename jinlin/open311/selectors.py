@@ -16,6 +16,7 @@ is the resident's rating. If the resident is not satisfied the case is reopened 
 *current* status). `status_notes` carries our finer state, the result or the reason.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -137,7 +138,7 @@ def _public_point(value: float | None) -> float | None:
     return None if value is None else round(value, PUBLIC_COORDINATE_DECIMALS)
 
 
-def as_georeport(cases) -> list[dict]:
+def as_georeport(cases: Iterable[Case]) -> list[dict]:
     """GeoReport v2 request records of public cases, fields in the order of the specification."""
     cases = list(cases)
     rejections = _rejection_notes(cases)

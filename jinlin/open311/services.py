@@ -8,6 +8,7 @@ the key belongs to a client system, not to a resident, so the system is not made
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -47,7 +48,7 @@ def api_key_create(
     organisation: str = "",
     owner: User | None = None,
     channel: str = Channel.OPEN311,
-    services=(),
+    services: Iterable[Category] = (),
     raw_key: str | None = None,
 ) -> tuple[str, ApiKey]:
     """Make a key and return (the key itself, its row). The key is not stored: show it now or never."""

@@ -39,10 +39,10 @@ OUT_OF_SCOPE = "out_of_scope"
 
 class PlainSelect(forms.Select):
     """forms.Select's markup without a template per option. A city administrator chooses among
-    about a thousand units; Django's per-option template rendering made that ~180 ms of every
-    dashboard page (measured at city scale), this ~20 ms. The options are kept as given, flat:
-    Select normalises every choice when it is set and again on each copy of the form's fields
-    (three times a request, ≈ 5 ms for a city's units)."""
+    about a thousand units; Django's per-option template rendering made that a large part of
+    every dashboard page (docs/performance.md §8). The options are kept as given, flat: Select
+    normalises every choice when it is set and again on each copy of the form's fields (three
+    times a request)."""
 
     def __init__(self, attrs=None, choices=()):
         super().__init__(attrs)

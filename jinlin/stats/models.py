@@ -70,8 +70,8 @@ class RatingFact(models.Model):
     """One rating entry (evaluate by a reporter, visit = 回访 by staff) with its case's dimensions as
     of the last refresh. 满意率 counts ratings by their own time; read from the timeline, a
     community's ratings meant reading every rating of the period in the district (the planner
-    starts from the time index) and joining back through the cases: 100 of 260 ms of a community
-    dashboard at district scale. Here they are found by place like the case facts."""
+    starts from the time index) and joining back through the cases, a large share of a community
+    dashboard (docs/performance.md §8). Here they are found by place like the case facts."""
 
     entry_id = models.BigIntegerField(primary_key=True)  # the TimelineEntry's id
     case_id = models.BigIntegerField(db_index=True)
@@ -140,7 +140,7 @@ class AreaMonth(MonthCounts):
         indexes = [
             models.Index(fields=["month", "community_code"], name="areamonth_month_community"),
             # A street's or a community's rows by code prefix (LIKE 'code%') without reading every
-            # community's rows of the period: a street's dashboard at city scale, 151 → 29 ms of SQL.
+            # community's rows of the period (a street's dashboard at city scale: docs/performance.md §8).
             models.Index(
                 fields=["community_code", "month"],
                 name="areamonth_community_month",
@@ -156,7 +156,7 @@ class StreetMonth(MonthCounts):
     """The same counts per month, street and category: AreaMonth summed over each street's
     communities (about 1/6 of its rows at city scale). A district's or the city's dashboard by
     street, category or month reads these: at city scale its rollup query summed ~190,000
-    AreaMonth rows for a year (377 ms of a 670 ms page)."""
+    AreaMonth rows for a year, most of the page (docs/performance.md §8)."""
 
     # The first 9 characters of the community code: shorter for a case placed only to a district,
     # empty for an unplaced one.

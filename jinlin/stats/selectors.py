@@ -374,8 +374,8 @@ def _whole_months(date_from: date, date_to: date, now: datetime) -> tuple[date, 
 def _month_key(event: str, months: list[date]) -> Case:
     """The month ("YYYY-MM") of `event`, for rows whose event lies in `months`: by comparing it
     with the months' first moments, computed here once. TruncMonth in the platform's time zone
-    converts every row (on SQLite a Python function per row: 30 of the 45 ms of a community's
-    figure family over a year at district scale)."""
+    converts every row (on SQLite a Python function per row, most of the figure family's time:
+    docs/performance.md §8)."""
     whens = [
         When(**{f"{event}__lt": period_bounds(following, following)[0]}, then=Value(f"{month:%Y-%m}"))
         for month, following in zip(months, months[1:], strict=False)
@@ -541,7 +541,7 @@ def _rollup_cells(cells: Cells, rollup: Rollup, scope: Q, *, group_by: str, mont
     """The whole months from the rollup, one query grouped by the row key and the month. (The cases
     of those months that never responded within 24 hours depend on `now`: see _fact_cells.)"""
     first, last = months
-    rows = rollup.model.objects.filter(scope, month__gte=first, month__lte=last)
+    rows = rollup.model.objects.filter(scope, month__gte=first, month__lte=last)  # type: ignore[attr-defined]
     names = ["month"]
     if group_by != "month":
         rows = rows.annotate(group_key=rollup.key(group_by))
@@ -620,7 +620,7 @@ def case_metrics_with_trend(
         whole_start, whole_end = period_bounds(months[0], _next_month(months[1]) - timedelta(days=1))
         spans = [(a, b) for a, b in ((start, whole_start), (whole_end, end)) if a < b]
         live_spans = [(whole_start, whole_end)]
-        _rollup_cells(cells, *rollup, group_by=group_by, months=months)
+        _rollup_cells(cells, *rollup, group_by=group_by, months=months)  # type: ignore[misc]
     ratings = RatingFact.objects.filter(_fact_scope(user, org))
     months_of_period = months_between(date_from, date_to)
     firsts = [date(int(m[:4]), int(m[5:]), 1) for m in months_of_period]
@@ -684,13 +684,13 @@ def _label(rows: dict[str, MetricsRow], group_by: str) -> None:
             else:
                 row.label = names.get(key, key)
     elif group_by == "department":
-        names = dict(OrgUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        names = dict(OrgUnit.objects.filter(pk__in=keys).values_list("pk", "name"))  # type: ignore[arg-type]
         for key, row in rows.items():
-            row.label = names.get(int(key), key) if key else _("No handling unit")
+            row.label = names.get(int(key), key) if key else _("No handling unit")  # type: ignore[call-overload]
     else:
-        names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))
+        names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))  # type: ignore[arg-type]
         for key, row in rows.items():
-            row.label = names.get(int(key), key) if key else _("Uncategorised")
+            row.label = names.get(int(key), key) if key else _("Uncategorised")  # type: ignore[call-overload]
 
 
 def _ordered(rows: Iterable[MetricsRow], group_by: str) -> list[MetricsRow]:

@@ -219,7 +219,7 @@ def _repeats(rows) -> set[int]:
         moments.sort()
     repeats = set()
     for pk, _scope, _owner, category_id, _status, created_at, reporter_id, community_id in wanted:
-        moments = times.get((reporter_id, category_id, community_id))
+        moments = times.get((reporter_id, category_id, community_id))  # type: ignore[assignment]
         if moments:
             # The last report strictly before this one, if within the window.
             i = bisect_left(moments, created_at)
@@ -272,7 +272,7 @@ def _old_facts(ids) -> dict[int, dict]:
 def _refresh_cases(ids: list[int]) -> tuple[int, int]:
     """Recompute the facts of these cases and the rollup rows their old and new facts touch.
     Call inside a transaction. Returns (facts written, rollup rows written)."""
-    ids = set(ids)
+    ids = set(ids)  # type: ignore[assignment]
     old = _old_facts(ids)
     # A new case, or one whose category or place changed (受理 may correct the category), can
     # make the same reporter's later reports repeats or not: recompute those too.
@@ -284,9 +284,9 @@ def _refresh_cases(ids: list[int]) -> tuple[int, int]:
         or (old[c["pk"]]["category_id"], old[c["pk"]]["community_code"])
         != (c["category_id"], c["scope_code"][:COMMUNITY_LENGTH])
     ]
-    extra = _later_reports(changed, ids)
+    extra = _later_reports(changed, ids)  # type: ignore[arg-type]
     if extra:
-        ids |= extra
+        ids |= extra  # type: ignore[operator]
         old.update(_old_facts(extra))
     facts = _computed_facts(Case.objects.filter(pk__in=ids), Q(case_id__in=ids))
     ratings = _rating_facts(facts, Q(case_id__in=ids))
@@ -383,9 +383,9 @@ def _street_rollup(pairs: set[tuple[date, str]] | None) -> int:
     )
     written = [
         StreetMonth(
-            month=row.pop("month"),
-            street_code=row.pop("street"),
-            category_id=row.pop("category_id"),
+            month=row.pop("month"),  # type: ignore[misc]
+            street_code=row.pop("street"),  # type: ignore[misc]
+            category_id=row.pop("category_id"),  # type: ignore[misc]
             **{name[2:]: value or 0 for name, value in row.items()},
         )
         for row in sums
@@ -467,8 +467,8 @@ def metrics_refresh(*, now: datetime | None = None, full: bool = False) -> dict:
 
 def _cluster_by_place() -> None:
     """PostgreSQL: rewrite the facts in the order of their place code. A community's facts then lie
-    in a few hundred pages instead of one row in every page (case ids follow time, not place):
-    measured 37 → 12 ms per figure family for a community of 10,000 cases. The refresh appends
+    in a few hundred pages instead of one row in every page (case ids follow time, not place), so
+    a community's figures read a few pages (docs/performance.md §8). The refresh appends
     the cases it rewrites at the end, so the recent weeks scatter again until the next full run.
     CLUSTER locks the table while it runs (seconds; about a minute for a city)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:

@@ -5,6 +5,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from .selectors import MetricsResult, MetricsRow
@@ -15,7 +16,7 @@ MISSING = "—"
 @dataclass(frozen=True)
 class Column:
     name: str  # a MetricsRow attribute
-    header: str
+    header: str | Promise  # gettext_lazy: translated when shown
     kind: str  # "text", "count", "rate" or "hours"
     # For rates: the counts the rate is made of, shown on hover and in the tiles.
     numerator: str = ""
@@ -79,7 +80,7 @@ class Table:
         return [[cell.text for cell in row] for row in self.rows]
 
 
-def _cells(row: MetricsRow, rank: str) -> list[Cell]:
+def _cells(row: MetricsRow, rank: str | None) -> list[Cell]:
     cells = [Cell(rank, int(rank) if rank else None, RANK)] if rank is not None else []
     for column in COLUMNS:
         value = value_of(row, column.name)
@@ -111,7 +112,7 @@ def build_table(result: MetricsResult, rank_by: str) -> Table:
     rows = ranked_rows(result, rank_by)
     headers = [str(c.header) for c in ((RANK,) if ranked else ()) + COLUMNS]
     body = [_cells(row, str(i) if ranked else None) for i, row in enumerate(rows, 1)]
-    body.append(_cells(result.total, "" if ranked else None))
+    body.append(_cells(result.total, "" if ranked else None))  # type: ignore[arg-type]
     return Table(headers=headers, rows=body, ranked=ranked)
 
 

@@ -23,7 +23,8 @@ def _form(request) -> MetricsFilterForm:
     user = request.user
     if not selectors.can_view_metrics(user):
         raise PermissionDenied(_("The dashboard is for staff."))
-    # Codes and names only: a city administrator's thousand units as model instances cost ≈ 5 ms.
+    # Codes and names only: a city administrator's thousand units as model instances cost a
+    # noticeable share of the page (docs/performance.md §8).
     units = selectors.metric_orgs(user).values_list("code", "name")
     return MetricsFilterForm(request.GET, user=user, org_choices=list(units))
 

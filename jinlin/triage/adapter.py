@@ -23,7 +23,7 @@ import contextlib
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jinlin.cases.cache import TableCache
+from jinlin.cases.models import Case
 from jinlin.cases.selectors import duplicate_cards  # noqa: F401  (moved to cases: a read of stored ids)
-from jinlin.core.models import OrgUnit
+from jinlin.core.models import OrgUnit, User
 
 from . import services
 from .engine import duplicates as dup_engine
@@ -56,7 +57,7 @@ def auto_dispatch_enabled() -> bool:
 # ---------------------------------------------------------------- intake
 
 
-def on_intake(case, *, live: bool = True) -> dict:
+def on_intake(case: Case, *, live: bool = True) -> dict:
     """Suggest, look for duplicates and maybe auto-dispatch a new case; returns what was stored.
 
     `live` is False when intake replays the past (imports, the demo seed, `at=` given): the
@@ -276,7 +277,7 @@ def _near_ids(case) -> list[int]:
     return sorted(found, reverse=True)[:MAX_CANDIDATES]
 
 
-def duplicates_of(case, *, threshold: float | None = None) -> list[int]:
+def duplicates_of(case: Case, *, threshold: float | None = None) -> list[int]:
     """Ids of open cases near `case` whose text is near-identical (estimated Jaccard similarity
     of character bigrams ≥ the engine's threshold), most similar first.
 
@@ -328,7 +329,7 @@ def training_rows() -> dict[str, list[dict]]:
     )
     platform_category: set[int] = set()
     for case_id, actor_id, data in routed:
-        last_routing[case_id] = actor_id
+        last_routing[case_id] = actor_id  # type: ignore[assignment]
         if actor_id is None and (data or {}).get("triage", {}).get("category_set"):
             platform_category.add(case_id)
     rows = {"category": [], "unit": []}
@@ -393,7 +394,7 @@ HOTSPOT_CACHE_SECONDS = 600
 PER_COMMUNITY = 3
 
 
-def hotspots_for(user, *, days: int = HOTSPOT_DAYS, top: int = 10, now=None) -> list[dict]:
+def hotspots_for(user: User, *, days: int = HOTSPOT_DAYS, top: int = 10, now: datetime | None = None) -> list[dict]:
     """每月一题 candidates among the cases `user` may see from the last `days` days, ranked by
     size and growth over the last half of the period (the engine's score), each with its cases.
 

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -140,7 +141,7 @@ def _active(kind: str) -> _Cached:
 
             blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).first()
             try:
-                model, _header = store.loads(blob)
+                model, _header = store.loads(blob)  # type: ignore[arg-type]
             except store.ModelFormatError:
                 # Written by another release: suggestions fall back to keyword rules until the
                 # model is retrained, rather than failing every intake.
@@ -149,7 +150,7 @@ def _active(kind: str) -> _Cached:
         return _cache[kind]
 
 
-def active_model(kind: str = ModelKind.CATEGORY):
+def active_model(kind: str = ModelKind.CATEGORY) -> Any:
     """The active classifier of `kind` (cached per process), None when there is none."""
     return _active(kind).model
 
@@ -186,13 +187,13 @@ def suggest(
     active = _active(kind)
     model = active.model
     if model is not None:
-        found = model.suggest(text, title, k=k)
+        found = model.suggest(text, title, k=k)  # type: ignore[attr-defined]
         return {
             "source": "model",
             "version": active.version,
             "suggestions": [s.as_dict() for s in found],
-            "auto_dispatch": bool(found) and model.auto_dispatchable(found[0]),
-            "threshold": model.threshold,
+            "auto_dispatch": bool(found) and model.auto_dispatchable(found[0]),  # type: ignore[attr-defined]
+            "threshold": model.threshold,  # type: ignore[attr-defined]
         }
     if categories:
         extra = categories if isinstance(categories, dict) else dict.fromkeys(categories, ())

@@ -2,7 +2,7 @@
 applies one action of the machine (state check, fields, timeline entry, audit entry, event)."""
 
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
+from jinlin.core.events import emit
 from jinlin.core.models import OrgUnit, User
 from jinlin.core.policy import Grant
 
-from ..models import Case
-from ..timeline import timeline_entry
+from ..models import Case, TimelineEntry
+from ..timeline import event_names, timeline_entry
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -73,8 +74,10 @@ def _write(
     note: str = "",
     data: dict | None = None,
     fields: dict | None = None,
+    announce: dict | None = None,
 ) -> Case:
-    """Apply one action of the machine: state check, field changes, timeline and audit entries."""
+    """Apply one action of the machine: state check, field changes, timeline and audit entries, and
+    its case events after commit (`announce` adds to their payload)."""
     from_status = case.status
     entry = timeline_entry(
         case,
@@ -104,7 +107,24 @@ def _write(
         before={"status": from_status},
         after={"status": to_status, **{k: _jsonable(v) for k, v in changes.items() if k not in _PRIVATE_FIELDS}},
     )
+    _announce(case, entry, actor=actor, extra=announce)
     return case
+
+
+def _announce(case: Case, entry: TimelineEntry, *, actor: User | None, extra: dict | None = None) -> None:
+    """Emit the entry's case events (timeline.event_names), delivered after the transaction commits:
+    case_id, actor_id (None for the platform), entry_id; a dispatch or transfer adds the new
+    owner_unit_id and assignee_id."""
+    payload: dict[str, Any] = {
+        "case_id": case.pk,
+        "actor_id": actor.pk if actor is not None else None,
+        "entry_id": entry.pk,
+    }
+    if entry.action in {"dispatch", "transfer"}:
+        payload.update(owner_unit_id=case.owner_unit_id, assignee_id=case.owner_user_id)
+    payload.update(extra or {})
+    for name in event_names(entry.action, entry.from_status, entry.to_status):
+        emit(f"case.{name}", **payload)
 
 
 _PRIVATE_FIELDS = {"address", "contact_phone", "rating_comment"}

@@ -2,14 +2,16 @@
 
 from django.db import transaction
 
+from jinlin.cases.models import Case
 from jinlin.core import policy
 from jinlin.core.audit import audit_record
+from jinlin.core.models import User
 
 from .. import rules
 
 
 @transaction.atomic
-def case_reveal_contact(*, actor, case) -> dict:
+def case_reveal_contact(*, actor: User | None, case: Case) -> dict:
     """The exact address and phone, for those handling the case; every reveal is audited."""
     # Residents see their own data without an audit trail of themselves; anyone else needs the
     # policy row case.reveal_contact (the handlers, the place's staff, the dispatcher), audited.

@@ -1,5 +1,7 @@
 """The dispatcher's actions (平台派单): accept, reject, dispatch or transfer, merge duplicates."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,7 +32,7 @@ DISPATCH_KINDS = {
 }
 
 
-def _dispatcher(actor, case, action: str):
+def _dispatcher(actor: User | None, case: Case, action: str) -> OrgUnit | None:
     """The command centre the dispatcher acts for (policy rows case.accept … case.transfer)."""
     return _acting_unit(actor, action, case, platform=True)
 
@@ -38,12 +40,12 @@ def _dispatcher(actor, case, action: str):
 @transaction.atomic
 def case_accept(
     *,
-    actor,
-    case,
+    actor: User | None,
+    case: Case,
     category_code: str | None = None,
     tier: str | None = None,
     note: str = "",
-    at=None,
+    at: datetime | None = None,
     data: dict | None = None,
 ) -> Case:
     """受理. The dispatcher may fix the category and tier; the time limit is then recomputed from intake.
@@ -51,11 +53,20 @@ def case_accept(
     return _accept(actor, _lock(case), category_code=category_code, tier=tier, note=note, at=_now(at), data=data)
 
 
-def _accept(actor, case, *, category_code, tier, note, at, data) -> Case:
+def _accept(
+    actor: User | None,
+    case: Case,
+    *,
+    category_code: str | None,
+    tier: str | None,
+    note: str,
+    at: datetime,
+    data: dict | None,
+) -> Case:
     """case_accept on a case already locked by the caller."""
     unit = _dispatcher(actor, case, "accept")
     note = _text(note, "note")
-    fields = {}
+    fields: dict[str, object] = {}
     # By id: the locked row has no related category loaded, and most accepts keep it.
     category = _category(category_code) if category_code else None
     tier = _tier(tier, case.tier)
@@ -67,7 +78,7 @@ def _accept(actor, case, *, category_code, tier, note, at, data) -> Case:
 
 
 @transaction.atomic
-def case_reject(*, actor, case, reason: str, at=None) -> Case:
+def case_reject(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
     """不予受理, with the reason the resident will read."""
     at = _now(at)
     case = _lock(case)
@@ -80,14 +91,23 @@ def case_reject(*, actor, case, reason: str, at=None) -> Case:
 
 @transaction.atomic
 def case_dispatch(
-    *, actor, case, unit: OrgUnit, user: User | None = None, note: str = "", at=None, data: dict | None = None
+    *,
+    actor: User | None,
+    case: Case,
+    unit: OrgUnit,
+    user: User | None = None,
+    note: str = "",
+    at: datetime | None = None,
+    data: dict | None = None,
 ) -> Case:
     """派单 to a unit (and optionally a person in it); from a dispatched case this is a transfer (转派).
     `data` is added to the timeline entry's data (the platform's triage probability)."""
     return _dispatch(actor, _lock(case), unit=unit, user=user, note=note, at=_now(at), data=data)
 
 
-def _dispatch(actor, case, *, unit: OrgUnit, user: User | None, note: str, at, data: dict | None) -> Case:
+def _dispatch(
+    actor: User | None, case: Case, *, unit: OrgUnit, user: User | None, note: str, at: datetime, data: dict | None
+) -> Case:
     """case_dispatch on a case already locked by the caller."""
     acting_unit = _dispatcher(actor, case, "transfer" if case.status == Status.DISPATCHED else "dispatch")
     note = _text(note, "note")
@@ -114,7 +134,14 @@ def _dispatch(actor, case, *, unit: OrgUnit, user: User | None, note: str, at, d
 
 @transaction.atomic
 def case_auto_dispatch(
-    *, case, category_code: str | None, unit: OrgUnit, note: str, data: dict, suggestions: dict, at=None
+    *,
+    case: Case,
+    category_code: str | None,
+    unit: OrgUnit,
+    note: str,
+    data: dict,
+    suggestions: dict,
+    at: datetime | None = None,
 ) -> Case:
     """受理 then 派单 by the platform (actor None) right after intake, when triage is confident,
     storing triage's `suggestions` with them: the same two actions, timeline and audit entries
@@ -129,7 +156,7 @@ def case_auto_dispatch(
 
 
 @transaction.atomic
-def case_merge(*, actor, case: Case, into: Case, note: str = "", at=None) -> Case:
+def case_merge(*, actor: User | None, case: Case, into: Case, note: str = "", at: datetime | None = None) -> Case:
     """Merge a duplicate into a surviving case; its followers follow and rate the survivor (CASE-10)."""
     at = _now(at)
     if case.pk == into.pk:

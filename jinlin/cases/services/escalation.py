@@ -1,10 +1,13 @@
 """吹哨报到: a place calls in units, which report in."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jinlin.core.models import OrgKind, OrgUnit
+from jinlin.cases.models import Case
+from jinlin.core.models import OrgKind, OrgUnit, User
 
 from .. import sla
 from ..machine import check
@@ -21,7 +24,13 @@ ESCALATION_KINDS = DISPATCH_KINDS - {OrgKind.GRID, OrgKind.COMMAND_CENTRE}
 
 @transaction.atomic
 def case_escalate(
-    *, actor, case, units: list[OrgUnit], lead_unit: OrgUnit | None = None, note: str = "", at=None
+    *,
+    actor: User | None,
+    case: Case,
+    units: list[OrgUnit],
+    lead_unit: OrgUnit | None = None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> list[EscalationTarget]:
     """吹哨: a grid or community names units (one lead, the rest helpers) who must report in (报到).
 
@@ -77,19 +86,23 @@ def case_escalate(
             "lead": lead_unit.pk if lead_unit else None,
             "report_by": due_at.isoformat(),
         },
+        announce={"target_unit_ids": [u.pk for u in units], "report_due_at": due_at.isoformat()},
     )
     return targets
 
 
 @transaction.atomic
-def case_report_in(*, actor, case, at=None) -> EscalationTarget:
+def case_report_in(*, actor: User | None, case: Case, at: datetime | None = None) -> EscalationTarget:
     """报到: a member of a unit named in a whistle reports that the unit has taken it up."""
     at = _now(at)
     case = _lock(case)
     # Only a member of a named unit that has not reported in yet (policy row case.report_in): 403
     # for anyone else, the district's dispatcher included, and for a unit that already has.
     grant = _granted(actor, "report_in", case)
+    # The policy row has found a pending target of the actor's unit, or refused (403).
+    assert grant is not None and grant.assignment is not None
     target = reporting_target(grant.assignment, case)
+    assert target is not None
     check("report_in", case.status)
     target.reported_at = at
     target.reported_by = actor

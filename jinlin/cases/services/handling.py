@@ -1,8 +1,12 @@
 """The handling unit's actions (部门接单): claim, return, resolve."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from jinlin.core.models import OrgUnit, User
 
 from .. import rules, sla
 from ..models import (
@@ -13,13 +17,13 @@ from .common import _acting_unit, _lock, _now, _text, _write
 from .reference import command_centre_for
 
 
-def _handler(actor, case, action: str):
+def _handler(actor: User | None, case: Case, action: str) -> OrgUnit | None:
     """The unit the handler acts for (policy rows case.claim, case.return, case.resolve)."""
     return _acting_unit(actor, action, case, platform=True)
 
 
 @transaction.atomic
-def case_claim(*, actor, case, at=None) -> Case:
+def case_claim(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
     """接单: the handler takes the case; if two claim at once the second finds it in progress (409)."""
     at = _now(at)
     case = _lock(case)
@@ -28,7 +32,7 @@ def case_claim(*, actor, case, at=None) -> Case:
 
 
 @transaction.atomic
-def case_return(*, actor, case, reason: str, at=None) -> Case:
+def case_return(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
     """退单: not ours; back to the dispatcher's queue, owned by the command centre meanwhile."""
     at = _now(at)
     case = _lock(case)
@@ -48,7 +52,9 @@ def case_return(*, actor, case, reason: str, at=None) -> Case:
 
 
 @transaction.atomic
-def case_resolve(*, actor, case, result: str, level: str | None = None, at=None) -> Case:
+def case_resolve(
+    *, actor: User | None, case: Case, result: str, level: str | None = None, at: datetime | None = None
+) -> Case:
     """办结 with the result the resident will rate; the 7-day rating window opens."""
     at = _now(at)
     case = _lock(case)

@@ -46,7 +46,7 @@ def _next_number(at: datetime) -> str:
     return f"{day:%Y%m%d}{last:05d}"
 
 
-def _validate_point(lat, lng) -> None:
+def _validate_point(lat: float | None, lng: float | None) -> None:
     if (lat is None) != (lng is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
     if lat is not None and not -90 <= lat <= 90:
@@ -113,7 +113,7 @@ def case_submit(
                 "case.submitted",
                 case_id=case.pk,
                 actor_id=actor.pk if actor is not None else None,
-                entry_id=case.intake_entry.pk,
+                entry_id=case.intake_entry.pk,  # type: ignore[attr-defined]
                 live=live,
             )
     except IntegrityError:
@@ -137,20 +137,20 @@ def _require_same_request(existing: Case, title: str, description: str) -> None:
 
 def _intake(
     *,
-    actor,
-    title,
-    description,
-    category_code,
-    tier,
-    kind,
-    lat,
-    lng,
-    address,
-    channel,
-    on_behalf_of_phone,
-    contact_name,
-    idempotency_key,
-    at,
+    actor: User | None,
+    title: str,
+    description: str,
+    category_code: str | None,
+    tier: str | None,
+    kind: str | None,
+    lat: float | None,
+    lng: float | None,
+    address: str,
+    channel: str | None,
+    on_behalf_of_phone: str | None,
+    contact_name: str,
+    idempotency_key: str,
+    at: datetime,
 ) -> dict:
     """Everything intake decides before it writes: validation, permission, place, owner, deadlines.
 
@@ -226,7 +226,7 @@ def _intake(
     return {"fields": fields, "recorder_unit": recorder_unit}
 
 
-def _intake_write(intake: dict, *, actor, at) -> Case:
+def _intake_write(intake: dict, *, actor: User | None, at: datetime) -> Case:
     """The inserts of intake, in one transaction; the day's case number last (see _next_number)."""
     fields = intake["fields"]
     # A unique stand-in until the number is taken just before commit (numbers are at most 13 chars).
@@ -258,5 +258,5 @@ def _intake_write(intake: dict, *, actor, at) -> Case:
         },
     )
     # The one timeline entry of a new case, for callers that answer with it (the API's 201).
-    case.intake_entry = entry
+    case.intake_entry = entry  # type: ignore[attr-defined]
     return case

@@ -1,13 +1,13 @@
 """Side actions on the record: urging, supervision, comments, publishing (晒单)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jinlin.core.masking import mask_text
-from jinlin.core.models import Role
+from jinlin.core.models import Role, User
 from jinlin.core.scope import active_assignments
 
 from .. import rules
@@ -16,7 +16,7 @@ from .common import _acting_unit, _granted, _lock, _now, _text, _write
 
 
 @transaction.atomic
-def case_urge(*, actor, case, note: str = "", at=None) -> Case:
+def case_urge(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """中心催单 by hand (the sweeper urges automatically before the limit)."""
     at = _now(at)
     case = _lock(case)
@@ -29,7 +29,7 @@ SUPERVISE_REPEAT = timedelta(hours=1)
 
 
 @transaction.atomic
-def case_supervise(*, actor, case, note: str = "", at=None) -> Case:
+def case_supervise(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """纪委督单: the discipline supervisor puts the case under supervision, on the record. The note
     (what is demanded, by when) is required; a repeat within SUPERVISE_REPEAT writes nothing."""
     at = _now(at)
@@ -45,7 +45,7 @@ def case_supervise(*, actor, case, note: str = "", at=None) -> Case:
 
 
 @transaction.atomic
-def case_comment(*, actor, case, note: str, reply: bool = False, at=None) -> Case:
+def case_comment(*, actor: User | None, case: Case, note: str, reply: bool = False, at: datetime | None = None) -> Case:
     """A note on the case. A staff note is internal (staff only) unless `reply` says it answers
     the reporter; a resident's own note is shown to them. Reporter and public views filter by it
     (selectors.case_timeline_for)."""
@@ -66,7 +66,13 @@ def publish_preview(case: Case) -> dict[str, str]:
 
 @transaction.atomic
 def case_publish(
-    *, actor, case, note: str = "", public_title: str | None = None, public_result: str | None = None, at=None
+    *,
+    actor: User | None,
+    case: Case,
+    note: str = "",
+    public_title: str | None = None,
+    public_result: str | None = None,
+    at: datetime | None = None,
 ) -> Case:
     """晒单: a closed case goes on the public board, as the publisher edited its preview. Whatever
     they typed is masked again (no phone, ID or door number reaches the board by an edit); the

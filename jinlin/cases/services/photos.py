@@ -3,12 +3,17 @@
 import io
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from jinlin.cases.models import Case
+from jinlin.core.models import User
 
 from ..models import (
     CasePhoto,
@@ -42,7 +47,7 @@ class PreparedPhoto:
     ext: str
 
 
-def _clean_image(upload) -> PreparedPhoto:
+def _clean_image(upload: File) -> PreparedPhoto:
     """Re-encode an uploaded photo, judged by its content (not its name), without EXIF/GPS,
     scaled down to STORED_MAX_SIDE while decoding where the format allows (JPEG draft)."""
     too_big = _("Each photo may be at most 10 MB.")
@@ -66,7 +71,7 @@ def _clean_image(upload) -> PreparedPhoto:
                 image = image.reduce(factor)
             # Turn the pixels the way the camera meant, then drop every metadata block: saving
             # a new file without exif= writes no EXIF, so GPS position and device are gone.
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not a file
             if max(image.width, image.height) > STORED_MAX_SIDE:
                 image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
             out = io.BytesIO()
@@ -125,7 +130,9 @@ def photos_prepare(uploads: list) -> list[PreparedPhoto]:
     return prepared
 
 
-def case_photos_add(*, actor, case, kind: str, uploads: list, at=None) -> list[CasePhoto]:
+def case_photos_add(
+    *, actor: User | None, case: Case, kind: str, uploads: list, at: datetime | None = None
+) -> list[CasePhoto]:
     """Attach photos: intake photos by whoever reported, result photos by the handling unit.
 
     `uploads` are uploaded files or photos_prepare's results. Uploaded files are decoded here
@@ -154,7 +161,7 @@ def _attach(*, actor, case, kind: str, prepared: list[PreparedPhoto], at=None) -
     for item in prepared:
         content = item.content
         photo = CasePhoto(case=case, kind=kind, uploaded_by=actor, created_at=at, size=content.size)
-        photo.image.save(content.name, content, save=False)
+        photo.image.save(str(content.name), content, save=False)
         photo.save()
         photos.append(photo)
     _write(

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jinlin.core.models import OrgUnit, User
+
 from .. import sla
 from ..machine import Status
 from ..models import (
@@ -16,7 +18,9 @@ from ..models import (
 from .common import _acting_unit, _granted, _lock, _now, _text, _write
 
 
-def _rate(*, actor, case, rating, comment, action, unit, at) -> Case:
+def _rate(
+    *, actor: User | None, case: Case, rating: str, comment: str, action: str, unit: OrgUnit | None, at: datetime
+) -> Case:
     if rating not in Rating.values:
         raise ValidationError({"rating": _("Choose satisfied, basically satisfied or unsatisfied.")})
     comment = _text(comment, "comment")
@@ -47,7 +51,9 @@ def _rework_fields(case: Case, at: datetime) -> dict:
 
 
 @transaction.atomic
-def case_evaluate(*, actor, case, rating: str, comment: str = "", at=None) -> Case:
+def case_evaluate(
+    *, actor: User | None, case: Case, rating: str, comment: str = "", at: datetime | None = None
+) -> Case:
     """评单 by the reporter or anyone following the case; 不满意 reopens it (返工)."""
     at = _now(at)
     case = _lock(case)
@@ -56,7 +62,7 @@ def case_evaluate(*, actor, case, rating: str, comment: str = "", at=None) -> Ca
 
 
 @transaction.atomic
-def case_visit(*, actor, case, rating: str, comment: str = "", at=None) -> Case:
+def case_visit(*, actor: User | None, case: Case, rating: str, comment: str = "", at: datetime | None = None) -> Case:
     """回访: staff record the rating of a resident who cannot rate online."""
     at = _now(at)
     case = _lock(case)
@@ -65,7 +71,7 @@ def case_visit(*, actor, case, rating: str, comment: str = "", at=None) -> Case:
 
 
 @transaction.atomic
-def case_reopen(*, actor, case, note: str = "", at=None) -> Case:
+def case_reopen(*, actor: User | None, case: Case, note: str = "", at: datetime | None = None) -> Case:
     """返工 without a rating: the reporter, or a dispatcher or supervisor whose check failed (核查)."""
     at = _now(at)
     case = _lock(case)

@@ -108,9 +108,9 @@ def _units_of(grid: OrgUnit | None, home: OrgUnit | None) -> tuple:
     return found
 
 
-def _place(*, lat, lng, reporter: User | None, actor: User | None, channel: str) -> dict:
+def _place(*, lat: float | None, lng: float | None, reporter: User | None, actor: User | None, channel: str) -> dict:
     """Grid, community, public place label and scope code of a new case (属地)."""
-    grid = _grid_at(lat, lng) if lat is not None else None
+    grid = _grid_at(lat, lng) if lat is not None and lng is not None else None
     home = None
     if grid is None:
         if channel == Channel.GRID_PATROL:

@@ -1,13 +1,15 @@
 """The SLA sweeper (中心催单, 纪委督单, 提级催办): set-based, chunked, idempotent."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from jinlin.core.audit import audit_record
+from jinlin.core.events import emit_each
 
 from .. import sla
 from ..machine import ACTIVE, Status
@@ -16,13 +18,13 @@ from ..models import (
     EscalationTarget,
     TimelineEntry,
 )
-from ..timeline import timeline_entry
+from ..timeline import event_names, timeline_entry
 from .common import _now
 
 SWEEP_CHUNK = 1000
 
 
-def _each_chunk(queryset, fields: list[str], size: int, handle) -> int:
+def _each_chunk(queryset: QuerySet, fields: list[str], size: int, handle: Callable[[list[dict]], None]) -> int:
     """Call `handle(rows)` on the rows matching `queryset`, a locked chunk per transaction.
 
     Each step's update makes its rows stop matching, so the loop ends (rows already handled are
@@ -54,7 +56,9 @@ def _current_limit(row: dict) -> datetime:
     return row["supervision_due_at"] or row["due_at"]
 
 
-def _sweep_entries(rows, *, action, at, data_of=None, note="") -> list[TimelineEntry]:
+def _sweep_entries(
+    rows: list[dict], *, action: str, at: datetime, data_of: Callable[[dict], dict] | None = None, note: str = ""
+) -> list[TimelineEntry]:
     """The platform's entries for `action` on each row (the state after it from the machine)."""
     return [
         timeline_entry(
@@ -70,6 +74,18 @@ def _sweep_entries(rows, *, action, at, data_of=None, note="") -> list[TimelineE
     ]
 
 
+def _record(entries: list[TimelineEntry]) -> None:
+    """Insert the platform's entries and announce their case events (timeline.event_names) once
+    the chunk commits: one after-commit hook per event name for the whole chunk."""
+    TimelineEntry.objects.bulk_create(entries)
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for entry in entries:
+        for name in event_names(entry.action, entry.from_status, entry.to_status):
+            by_name[name].append({"case_id": entry.case_id, "actor_id": None, "entry_id": entry.pk})
+    for name, payloads in by_name.items():
+        emit_each(f"case.{name}", payloads)
+
+
 def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> dict:
     """One pass of the SLA sweeper. Reads only the database; running it twice changes nothing.
 
@@ -77,14 +93,14 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
     UPDATE statements (one per SLA policy group), never one query per case.
     """
     now = _now(now)
-    books = []  # the policy table, read only if some case ran over
+    books: list[sla.PolicyBook] = []  # the policy table, read only if some case ran over
     raised_total = 0
 
     # 1. 中心催单: urge time reached, not yet urged for this deadline, not yet overdue.
     def urge(rows):
         ids = [r["pk"] for r in rows]
         Case.objects.filter(pk__in=ids).update(urged_at=now)
-        TimelineEntry.objects.bulk_create(
+        _record(
             _sweep_entries(
                 rows,
                 action="urge",
@@ -140,7 +156,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
         entries += _sweep_entries(
             raised, action="raise_tier", at=now, data_of=lambda r: {"from": r["tier"], "to": r["new_tier"]}
         )
-        TimelineEntry.objects.bulk_create(entries)
+        _record(entries)
         audit_record(
             actor=None,
             action="case.sla_overdue",
@@ -167,7 +183,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
             by_status[entry.to_status].append(entry.case_id)
         for to_status, case_ids in by_status.items():
             Case.objects.filter(pk__in=case_ids).update(status=to_status, closed_at=now, updated_at=now)
-        TimelineEntry.objects.bulk_create(entries)
+        _record(entries)
         audit_record(actor=None, action="case.sla_expire", object_type="cases.case", after={"cases": ids})
 
     expired = Case.objects.filter(status=Status.RESOLVED, rating_deadline__lte=now)
@@ -178,7 +194,7 @@ def sla_sweep_run(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> d
         EscalationTarget.objects.filter(pk__in=[r["pk"] for r in rows]).update(urged_at=now)
         for r in rows:
             r["status"], r["owner_unit_id"] = r["case__status"], r["case__owner_unit_id"]
-        TimelineEntry.objects.bulk_create(
+        _record(
             _sweep_entries(
                 rows, action="urge", at=now, data_of=lambda r: {"auto": True, "escalation_unit": r["unit_id"]}
             )

@@ -31,6 +31,6 @@ def shell_context(context):
 
 
 @register.filter
-def as_json(value) -> str:
+def as_json(value: object) -> str:
     """An audit entry's before/after as readable JSON (Chinese kept as it is, not \\u-escaped)."""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)

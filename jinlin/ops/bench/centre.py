@@ -17,8 +17,6 @@ from django.utils import timezone
 
 from jinlin.centre.models import Activity, Booking, Centre, Registration, Room
 
-from . import load
-
 SLOT_HOURS = range(9, 19)  # one-hour slots, 9:00 … 18:00 starts; the centres open 8:30–21:00
 
 
@@ -69,6 +67,8 @@ def registration_request(tokens: list[str], activities: list[int]) -> Callable[[
 
 def run_phases(port: int, tokens: list[str], *, concurrency: int, seconds: float, budget: int, stderr=None) -> dict:
     """Both phases against the running server; returns their summaries and what they wrote."""
+    from . import load
+
     data = prepare(stderr)
     out: dict = {"centres": data["centres"], "rooms": len(data["rooms"]), "activities": len(data["activities"])}
     if not data["rooms"] or not data["activities"] or not tokens:

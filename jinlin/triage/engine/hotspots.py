@@ -63,8 +63,8 @@ class Hotspot:
         if self.recent is not None:
             out |= {
                 "recent": round(self.recent, 2),
-                "previous": round(self.previous, 2),
-                "growth": round(self.growth, 2),
+                "previous": round(self.previous, 2),  # type: ignore[arg-type]
+                "growth": round(self.growth, 2),  # type: ignore[arg-type]
                 "first": self.first.isoformat(sep=" ") if self.first else None,
                 "last": self.last.isoformat(sep=" ") if self.last else None,
             }
@@ -173,7 +173,7 @@ def find_hotspots(
             example=(titles[centre] or texts[centre])[:80],
         )
         if end is not None:
-            stamps = [times[i] for i in members]
+            stamps = [times[i] for i in members]  # type: ignore[index]
             recent = sum(wi for wi, t in zip(w, stamps, strict=True) if t is not None and t > end - window)
             previous = sum(
                 wi for wi, t in zip(w, stamps, strict=True) if t is not None and end - 2 * window < t <= end - window
@@ -240,6 +240,6 @@ def _keywords(vectorizer: CharNgramTfidf, docs: list[str], titles: list[str], me
         idfs = [vectorizer.idf(p) for p in parts]
         # A word in more than a tenth of all messages (idf below ln 10 + 1) names no topic.
         if weight >= 2 and all(v is not None and v > KEYWORD_MIN_IDF for v in idfs):
-            scored.append((weight * float(np.mean(idfs)), word))
+            scored.append((weight * float(np.mean(idfs)), word))  # type: ignore[arg-type]
     scored.sort(key=lambda sw: (-sw[0], sw[1]))
     return [word for _, word in scored[:k]]

@@ -205,4 +205,4 @@ def parse_time(value: str) -> datetime | None:
     if not match:
         raise ValueError(value)
     parts = [int(p) if p else 0 for p in match.groups()]
-    return datetime(*parts)
+    return datetime(*parts)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ which case nothing was written.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         importer.add_argument("--community", help="Code of the community every grid in the file belongs to.")
         importer.add_argument("--dry-run", action="store_true", help="Validate and report, write nothing.")
 
-    def handle(self, *args, action: str, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "import":
             self.import_file(options["file"], options["community"], options["dry_run"])
 

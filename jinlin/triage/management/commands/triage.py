@@ -216,7 +216,7 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         index = DuplicateIndex(threshold=options["threshold"])
-        index.add_many(ids, texts, places)
+        index.add_many(ids, texts, places)  # type: ignore[arg-type]
         groups = index.groups()
         result = {
             "groups": groups,
@@ -349,7 +349,7 @@ def benchmark(options, read) -> dict:
         lookups.append((time.perf_counter() - started) * 1000)
     lookup_cpu = (time.process_time() - lookup_cpu) * 1000 / len(queries)
 
-    def q(values, p):
+    def q(values, p):  # type: ignore[no-redef]
         return round(statistics.quantiles(values, n=100)[p - 1], 2)
 
     return {
@@ -361,11 +361,11 @@ def benchmark(options, read) -> dict:
         "train_seconds_cpu": round(train_cpu, 1),
         "model_megabytes": round(len(store.dumps(model, kind="category")) / 1e6, 1),
         "suggest_ms_mean": round(statistics.mean(latencies), 2),
-        "suggest_ms_p95": q(latencies, 95),
+        "suggest_ms_p95": q(latencies, 95),  # type: ignore[operator]
         "suggest_cpu_ms_mean": round(suggest_cpu, 2),
         "open_cases": len(cases),
         "duplicate_index_build_seconds": round(build, 1),
         "duplicate_lookup_ms_mean": round(statistics.mean(lookups), 2),
-        "duplicate_lookup_ms_p95": q(lookups, 95),
+        "duplicate_lookup_ms_p95": q(lookups, 95),  # type: ignore[operator]
         "duplicate_lookup_cpu_ms_mean": round(lookup_cpu, 2),
     }
