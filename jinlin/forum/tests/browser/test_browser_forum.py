@@ -102,9 +102,9 @@ def test_votes_in_a_conversation_and_the_groups_page(page, login_as, screenshot,
     staff = tiny_district.people[STAFF]
     unit = tiny_district.units[COMMUNITY]
     texts = [
-        "小区内应当划线停车，一户一位", "外来车辆应当登记并收费", "停车收入应公开并用于小区维修", "消防通道绝对不能停车",
-        "绿地可以改建为停车位", "不应向业主收取停车费", "电动车应统一在充电棚停放", "车位应先到先得，不必分配",
-        "物业应增加夜间巡逻", "停车管理应由业委会决定",
+        "小区内应当划线停车，一户一位", "外来车辆应当登记并收费", "停车收入应公开并用于小区维修",
+        "消防通道绝对不能停车", "绿地可以改建为停车位", "不应向业主收取停车费", "电动车应统一在充电棚停放",
+        "车位应先到先得，不必分配", "物业应增加夜间巡逻", "停车管理应由业委会决定",
     ]  # fmt: skip
     conversation = services.conversation_create(actor=staff, unit=unit, title="小区停车怎么管？", statements=texts)
     statements = list(conversation.statements.order_by("id"))
