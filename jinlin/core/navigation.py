@@ -50,6 +50,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Rate how my requests were handled"), "cases:mine"),
             Capability(_("Handled cases in my community"), "cases:public"),
             Capability(_("Community topics (民声剧场)"), "forum:topics"),
+            Capability(_("Conventions and surveys (居民公约·民意测评)"), "forum:civic"),
             Capability(_("Report to the discipline office (我要举报)"), "openness:report_new"),
         ),
     ),

@@ -64,7 +64,7 @@ def convention_draft(
     if not articles:
         raise ValidationError({"articles": _("A convention needs at least one article.")})
     if not (1 <= quorum_pct <= 100 and 50 <= threshold_pct <= 100):
-        raise ValidationError(_("Quorum is 1–100 % of residents; the threshold 50–100 % of votes."))
+        raise ValidationError(_("Quorum is 1–100 percent of residents; the threshold 50–100 percent of votes."))
     with transaction.atomic():
         c = Convention.objects.create(
             unit=unit,

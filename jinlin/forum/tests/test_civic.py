@@ -103,3 +103,37 @@ def test_a_survey_takes_one_answer_per_resident_and_computes_weighted_indices(ti
     assert sheet.max_row == 5 and sheet.cell(2, 5).value == "助餐"
     with pytest.raises(Exception):
         civic.survey_export_xlsx(actor=residents[0], survey=s)
+
+
+def test_the_civic_pages_answer_and_a_resident_answers_the_survey_on_its_page(tiny_district, residents):
+    from django.test import Client
+
+    staff = tiny_district.people["13900000003"]
+    c = civic.convention_draft(actor=staff, unit=tiny_district.units[COMMUNITY], title="公约", articles=["一", "二"])
+    s = civic.survey_create(
+        actor=staff,
+        unit=tiny_district.units[COMMUNITY],
+        title="测评",
+        questions=[{"kind": "scale", "text": "安全吗", "index": "安全"}],
+    )
+    resident = Client(raise_request_exception=False)
+    resident.force_login(residents[0])
+    assert resident.get("/forum/civic/").status_code == 200
+    assert resident.get(f"/forum/conventions/{c.pk}/").status_code == 200
+    article = c.articles.first()
+    assert (
+        resident.post(
+            f"/forum/conventions/{c.pk}/", {"action": "comment", "article": article.pk, "body": "同意"}
+        ).status_code
+        == 302
+    )
+    q = s.questions.get()
+    assert resident.post(f"/forum/surveys/{s.pk}/", {f"q{q.pk}": "4"}).status_code == 302
+    assert "75.0" in resident.get(f"/forum/surveys/{s.pk}/").content.decode()
+    assert resident.get(f"/forum/surveys/{s.pk}/export.xlsx").status_code == 403
+    pages = Client(raise_request_exception=False)
+    pages.force_login(staff)
+    assert pages.get(f"/forum/surveys/{s.pk}/export.xlsx").status_code == 200
+    outsider = Client(raise_request_exception=False)
+    outsider.force_login(tiny_district.people["13900000008"])
+    assert outsider.get(f"/forum/surveys/{s.pk}/").status_code == 404
