@@ -18,5 +18,6 @@ urlpatterns = [
     path("conventions/<int:pk>/", views_civic.convention, name="convention"),
     path("surveys/<int:pk>/", views_civic.survey, name="survey"),
     path("surveys/<int:pk>/export.xlsx", views_civic.survey_export, name="survey_export"),
+    path("themes/", views_civic.themes, name="themes"),
     path("themes/<int:pk>/", views_civic.theme, name="theme"),
 ]

@@ -133,3 +133,46 @@ def theme(request, pk: int):
         "satisfied": sum(1 for c in cases if c.rating in ("satisfied", "basically_satisfied")),
     }
     return render(request, "forum/theme.html", {"t": t, "cases": cases, "metrics": metrics, "errors": errors})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def themes(request):
+    """每月一题: this month's themes, and the hotspot clusters (triage) staff may adopt as one."""
+    from jinlin.cases.selectors import cases_visible_to
+
+    from .services import community_of
+
+    errors = []
+    if request.method == "POST":
+        ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
+        chosen = list(cases_visible_to(request.user).filter(pk__in=ids).select_related("community"))
+        unit = chosen[0].community if chosen and chosen[0].community_id else None
+        if unit is None:
+            errors = [_("Choose the cases of one community.")]
+        else:
+            try:
+                t = services.theme_adopt(
+                    actor=request.user,
+                    unit=community_of(unit),
+                    title=request.POST.get("title", ""),
+                    cases=chosen,
+                    plan=request.POST.get("plan", ""),
+                    owner=request.user,
+                    open_topic=request.POST.get("open_topic") == "on",
+                )
+                return redirect("forum:theme", pk=t.pk)
+            except ValidationError as exc:
+                errors = [str(m) for m in exc.messages]
+            except PermissionDenied as exc:
+                errors = [str(exc)]
+    spots = []
+    if selectors.staff_codes(request.user):
+        try:
+            from jinlin.triage.adapter import hotspots_for
+
+            spots = hotspots_for(request.user, days=60)[:10]
+        except Exception:  # the candidates are a help; the page works without them
+            spots = []
+    context = {"themes": selectors.themes_for(request.user)[:30], "spots": spots, "errors": errors}
+    return render(request, "forum/themes.html", context, status=422 if errors else 200)

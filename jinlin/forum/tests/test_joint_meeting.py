@@ -98,3 +98,18 @@ def test_tasks_due_soon_are_reminded_once_a_day(tiny_district):
     assert services.task_reminders_run() == 1
     assert services.task_reminders_run() == 0
     assert Task.objects.exclude(reminded_at=None).get().title == "近期到期"
+
+
+def test_staff_adopt_cases_as_a_theme_on_the_themes_page(tiny_district, hard_case):
+    from django.test import Client
+
+    from jinlin.forum.models import MonthlyTheme
+
+    staff = Client(raise_request_exception=False)
+    staff.force_login(tiny_district.people["13900000003"])
+    assert staff.get("/forum/themes/").status_code == 200
+    response = staff.post("/forum/themes/", {"case": [hard_case.pk], "title": "每月一题：渗水", "open_topic": "on"})
+    assert response.status_code == 302, response.content.decode()[:300]
+    theme = MonthlyTheme.objects.get()
+    assert list(theme.cases.all()) == [hard_case] and theme.topic is not None
+    assert staff.get(f"/forum/themes/{theme.pk}/").status_code == 200
