@@ -57,6 +57,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Micro-wishes (微心愿)"), "volunteers:wishes"),
             Capability(_("Party members reporting in (双报到)"), "volunteers:party_members"),
             Capability(_("Community topics (民声剧场)"), "forum:topics"),
+            Capability(_("Conventions and surveys (居民公约·民意测评)"), "forum:civic"),
             Capability(_("Report to the discipline office (我要举报)"), "openness:report_new"),
         ),
     ),

@@ -185,6 +185,8 @@ def seed_forum_demo(stdout=None) -> dict:
     if g1 is not None and _staff(g1) is not None:
         _conversation(g1, rng)
         _theme(g1)
+        _convention(g1, rng)
+        _survey(g1, rng)
     if stdout is not None:
         stdout.write(
             f"Deliberation demo: {counts['topics']} topics, {counts['meetings']} meetings, {counts['tasks']} tasks.\n"
@@ -232,3 +234,69 @@ def _theme(community: OrgUnit) -> None:
         owner=staff,
         open_topic=True,
     )
+
+
+def _convention(community: OrgUnit, rng: random.Random) -> None:
+    from . import civic
+
+    staff = _staff(community)
+    residents = _residents(community)
+    c = civic.convention_draft(
+        actor=staff,
+        unit=community,
+        title=f"{community.name}居民公约",
+        articles=[
+            "爱护公共设施和绿化，不私占公共空间。",
+            "文明养犬，出门牵绳，及时清理粪便。",
+            "垃圾分类投放，不高空抛物。",
+            "电动车不进楼道，不飞线充电。",
+            "邻里互助，有事先商量，矛盾不上交。",
+        ],
+        # The demo community has two hundred residents and thirty demo voters: a household-representative quorum.
+        quorum_pct=10,
+        threshold_pct=67,
+    )
+    for person in residents[:3]:
+        civic.article_comment(actor=person, article=c.articles.get(number=2), body="建议加上：大型犬登记备案。")
+    civic.convention_open_vote(actor=staff, convention=c)
+    for person in residents[: max(1, len(residents) * 3 // 4)]:
+        civic.convention_vote(actor=person, convention=c, in_favour=rng.random() < 0.85)
+    civic.convention_close_vote(actor=staff, convention=c)
+
+
+def _survey(community: OrgUnit, rng: random.Random) -> None:
+    from . import civic
+
+    staff = _staff(community)
+    residents = _residents(community)
+    questions = [
+        {"kind": "scale", "text": "晚上在小区里走路，您觉得安全吗？", "index": "安全", "weight": 2},
+        {"kind": "scale", "text": "消防通道、楼道是否保持畅通？", "index": "安全", "weight": 1},
+        {"kind": "scale", "text": "社区卫生服务站看病方便吗？", "index": "健康", "weight": 1},
+        {"kind": "scale", "text": "买菜、办事、出行方便吗？", "index": "便利", "weight": 1},
+        {"kind": "scale", "text": "社区工作人员办事热情、及时吗？", "index": "服务", "weight": 1},
+        {
+            "kind": "single",
+            "text": "党群服务中心最应该增加哪项服务？",
+            "options": ["老年助餐", "儿童托管", "家电维修", "法律咨询"],
+        },
+        {"kind": "multiple", "text": "您常去哪些地方？", "options": ["公园", "菜场", "卫生站", "党群服务中心"]},
+        {"kind": "text", "text": "其他意见和建议"},
+    ]
+    survey = civic.survey_create(
+        actor=staff, unit=community, title="四大微指数测评（安全·健康·便利·服务）", questions=questions, audience=""
+    )
+    q = list(survey.questions.order_by("number"))
+    tilt = {"安全": 4, "健康": 3, "便利": 4, "服务": 5}
+    for person in residents:
+        answers = {}
+        for question in q:
+            if question.kind == "scale":
+                answers[str(question.pk)] = max(1, min(5, tilt[question.index] + rng.choice([-1, 0, 0, 1])))
+            elif question.kind == "single":
+                answers[str(question.pk)] = rng.choice([0, 0, 1, 2, 3])
+            elif question.kind == "multiple":
+                answers[str(question.pk)] = sorted(rng.sample(range(4), rng.randint(1, 3)))
+            elif rng.random() < 0.3:
+                answers[str(question.pk)] = rng.choice(["希望多装路灯", "楼道堆物要管一管", "食堂晚上也开就好了"])
+        civic.survey_answer(actor=person, survey=survey, answers=answers)

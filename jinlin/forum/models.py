@@ -323,3 +323,154 @@ class Vote(models.Model):
 
     def __str__(self):
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+# ---------------------------------------------------------------- 居民公约 and 民意测评
+
+
+class ConventionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft, open for comments")
+    VOTING = "voting", _("Being voted on")
+    ADOPTED = "adopted", _("Adopted")
+    REJECTED = "rejected", _("Not adopted")
+
+
+class Convention(models.Model):
+    """居民公约: drafted by article, commented per article, voted by the place's confirmed residents."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
+    scope_code = models.CharField(max_length=40, db_index=True)
+    title = models.CharField(_("title"), max_length=120)
+    status = models.CharField(max_length=10, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT)
+    quorum_pct = models.PositiveSmallIntegerField(_("quorum: percent of residents voting"), default=50)
+    threshold_pct = models.PositiveSmallIntegerField(_("threshold: percent of votes in favour"), default=67)
+    eligible = models.PositiveIntegerField(_("residents entitled to vote"), default=0)
+    version = models.PositiveIntegerField(default=0)
+    vote_round = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("residents' convention")
+        verbose_name_plural = _("residents' conventions")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class ConventionArticle(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="articles")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["convention", "number"], name="forum_article_number_once")]
+
+    def __str__(self):
+        return f"{self.number}. {self.text[:40]}"
+
+
+class ArticleComment(models.Model):
+    article = models.ForeignKey(ConventionArticle, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return self.body[:40]
+
+
+class ConventionBallot(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="ballots")
+    round = models.PositiveIntegerField(default=1)
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    in_favour = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["convention", "round", "user"], name="forum_one_ballot_each")]
+
+    def __str__(self):
+        return f"{self.convention_id}:{self.user_id}"
+
+
+class ConventionVersion(models.Model):
+    """The adopted text, kept version by version."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    articles = models.JSONField()
+    in_favour = models.PositiveIntegerField(default=0)
+    against = models.PositiveIntegerField(default=0)
+    adopted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["convention", "version"], name="forum_version_once")]
+
+    def __str__(self):
+        return f"{self.convention_id} v{self.version}"
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    SCALE = "scale", _("Scale 1–5")
+    TEXT = "text", _("Free text")
+
+
+class Survey(models.Model):
+    """民意测评 / 问需于民: a questionnaire for the residents of a place (optionally a key group)."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
+    scope_code = models.CharField(max_length=40, db_index=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    audience = models.CharField(_("audience (key group)"), max_length=60, blank=True)
+    is_open = models.BooleanField(default=True)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="questions")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    text = models.CharField(max_length=200)
+    options = models.JSONField(default=list, blank=True)
+    # A scale question may feed an index (巴中's 安全/健康/便利/服务) with a weight.
+    index = models.CharField(max_length=20, blank=True)
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    # {question id: value}: an option index, a list of them, 1–5, or text.
+    answers = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "user"], name="forum_one_response_each")]
+
+    def __str__(self):
+        return f"{self.survey_id}:{self.user_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_civic
 
 app_name = "forum"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("conversations/", views.conversations, name="conversations"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("conversations/<int:pk>/groups/", views.groups, name="groups"),
+    path("civic/", views_civic.civic_home, name="civic"),
+    path("conventions/<int:pk>/", views_civic.convention, name="convention"),
+    path("surveys/<int:pk>/", views_civic.survey, name="survey"),
+    path("surveys/<int:pk>/export.xlsx", views_civic.survey_export, name="survey_export"),
+    path("themes/", views_civic.themes, name="themes"),
+    path("themes/<int:pk>/", views_civic.theme, name="theme"),
 ]

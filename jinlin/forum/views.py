@@ -313,7 +313,11 @@ def conversation(request, pk: int):
 def groups(request, pk: int):
     """The opinion groups on a scatter plot, with each group's representative statements and the consensus."""
     c = get_object_or_404(selectors.conversations_for(request.user), pk=pk)
-    data = c.groups or services.groups_recompute(c.pk)
+    data = c.groups
+    if data is None:
+        # Never analysed yet: the worker computes it; the page does not wait for scikit-learn.
+        services.groups_schedule(c.pk)
+        data = {"participants": 0, "groups": [], "consensus": [], "points": []}
     texts = {s.pk: s.text for s in c.statements.all()}
     member_group = {m: i for i, g in enumerate(data["groups"]) for m in g["members"]}
     points = data.get("points") or []
