@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from .models import RoleAssignment, User
 
 COUNT_CAP = 999
@@ -49,6 +51,6 @@ def figures_for(user: User, assignment: RoleAssignment) -> list[Figure]:
     return [figure for source in _sources.get(assignment.role, []) for figure in source(user, assignment)]
 
 
-def capped_count(queryset) -> int:
+def capped_count(queryset: QuerySet) -> int:
     """The number of rows, counted no further than just past COUNT_CAP."""
     return queryset.order_by()[: COUNT_CAP + 1].count()

@@ -165,6 +165,7 @@ def rate_limited_response(request, exc):
     from django.http import HttpResponse, JsonResponse
     from django.template.loader import render_to_string
 
+    response: HttpResponse
     if is_api_path(request.path):
         response = JsonResponse({"detail": exc.message}, status=429)
     else:

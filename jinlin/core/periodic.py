@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django_tasks.base import Task
 
 KEEP_FINISHED = timedelta(days=7)
 
@@ -25,7 +26,7 @@ KEEP_FINISHED = timedelta(days=7)
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    task: object  # a django_tasks Task
+    task: Task  # django_tasks
     every: timedelta
     stale_after: timedelta
 
@@ -33,7 +34,7 @@ class Periodic:
 REGISTRY: dict[str, Periodic] = {}
 
 
-def register(name: str, task, *, every: timedelta, stale_after: timedelta | None = None) -> None:
+def register(name: str, task: Task, *, every: timedelta, stale_after: timedelta | None = None) -> None:
     REGISTRY[name] = Periodic(name, task, every, stale_after or max(every, timedelta(seconds=60)))
 
 

@@ -241,8 +241,8 @@ def _representative(statements, in_group, agree, disagree, seen) -> list[Represe
         if best is not None:
             found.append(best)
     found.sort(key=lambda c: (not c[0], -c[1], _sort_key(c[2].statement)))
-    significant = [c for c in found if c[0]]
-    chosen = significant if significant else found[:1]
+    significant_found = [c for c in found if c[0]]
+    chosen = significant_found if significant_found else found[:1]
     return [c[2] for c in chosen[:MAX_REPRESENTATIVE]]
 
 

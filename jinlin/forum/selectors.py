@@ -110,7 +110,7 @@ def pending_statements(conversation: Conversation) -> QuerySet[Statement]:
 
 
 def statement_tallies(conversation: Conversation) -> dict[int, dict]:
-    out = {}
+    out: dict[int, dict] = {}
     for row in (
         Vote.objects.filter(statement__conversation=conversation)
         .values("statement_id")
@@ -120,7 +120,7 @@ def statement_tallies(conversation: Conversation) -> dict[int, dict]:
             passed=Count("id", filter=Q(vote=0)),
         )
     ):
-        out[row["statement_id"]] = row
+        out[row["statement_id"]] = dict(row)
     return out
 
 

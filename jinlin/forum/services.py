@@ -4,6 +4,7 @@ one transaction. Reads with rules are in selectors.py."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -445,7 +446,7 @@ def theme_progress(*, actor: User, theme: MonthlyTheme, progress: int, plan: str
 
 
 def conversation_create(
-    *, actor: User, unit: OrgUnit, title: str, description: str = "", statements: list[str] = ()
+    *, actor: User, unit: OrgUnit, title: str, description: str = "", statements: Sequence[str] = ()
 ) -> Conversation:
     scope = area_code(unit)
     policy.require(actor, "forum.conversation.manage", Conversation(scope_code=scope))

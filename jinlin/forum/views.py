@@ -137,7 +137,7 @@ def topic_public(request, pk: int):
             TopicStatus.DISCUSSED,
             TopicStatus.IN_PROGRESS,
             TopicStatus.DONE,
-        ].index(topic.status)
+        ].index(TopicStatus(topic.status))
         if topic.status != TopicStatus.NOT_SELECTED
         else -1,
     }

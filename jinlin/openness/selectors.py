@@ -91,13 +91,14 @@ def power_list(unit: OrgUnit | None = None) -> QuerySet[PowerItem]:
 
 def seal_summary(unit: OrgUnit) -> list[dict]:
     """Published in summary: uses per month, not the documents."""
-    return list(
+    rows = (
         SealUse.objects.filter(scope_code__startswith=unit.code)
         .annotate(month=TruncMonth("used_at"))
         .values("month")
         .annotate(uses=Count("id"))
         .order_by("-month")
     )
+    return [dict(row) for row in rows]
 
 
 def live_decisions(unit: OrgUnit | None = None) -> QuerySet[LiveDecision]:

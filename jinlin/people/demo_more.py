@@ -130,8 +130,8 @@ def seed_more(rng: random.Random, stdout=None) -> dict:
                 mediator_name=MEDIATORS[i], mediator_kind=mediator_kind, scope_code=case.scope_code,
                 created_by=staff, agreement="双方同意由责任方承担维修费用，并于两周内完成修缮。" if i >= 3 else "",
             )  # fmt: skip
-            pair = [neighbours[(2 * i + k) % len(neighbours)] for k in range(2)] if len(neighbours) >= 2 else []
-            for role, resident in zip(("applicant", "respondent"), pair, strict=False):
+            parties = [neighbours[(2 * i + k) % len(neighbours)] for k in range(2)] if len(neighbours) >= 2 else []
+            for role, resident in zip(("applicant", "respondent"), parties, strict=False):
                 DisputeParty.objects.create(
                     dispute=dispute, role=role, name=resident.name, resident=resident, household=resident.household
                 )

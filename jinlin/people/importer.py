@@ -219,7 +219,8 @@ def _units_for(codes: set[str]) -> dict[str, OrgUnit]:
 def _entrances(buildings: list[OrgUnit]) -> dict[int, list[OrgUnit]]:
     found: dict[int, list[OrgUnit]] = {}
     for e in OrgUnit.objects.select_related("grid").filter(parent__in=buildings, kind=OrgKind.ENTRANCE, is_active=True):
-        found.setdefault(e.parent_id, []).append(e)
+        if e.parent_id is not None:
+            found.setdefault(e.parent_id, []).append(e)
     return found
 
 

@@ -251,7 +251,7 @@ class VisitPhoto(models.Model):
         verbose_name_plural = _("visit photos")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 __all__ = [

@@ -114,7 +114,7 @@ def reaches_row(assignment: RoleAssignment, obj: Any) -> bool:
     """For rows with a scope code only (disputes, 部件, grids as units)."""
     if obj is None:
         return reach_code(assignment) is not None
-    code = getattr(obj, "scope_code", None) or getattr(obj, "code", "")
+    code = getattr(obj, "scope_code", None) or getattr(obj, "code", "") or ""
     return covers(assignment, code)
 
 

@@ -124,7 +124,14 @@ def household_rows(user: User | None, households: list[Household]) -> list[House
             tags[household_id].add(tag)
     order = {t: i for i, t in enumerate(KEY_TAGS + RESTRICTED_TAGS)}
     return [
-        HouseholdRow(h.pk, h.address, h.unit_id, h.room, sizes.get(h.pk, 0), sorted(tags[h.pk], key=order.get))
+        HouseholdRow(
+            h.pk,
+            h.address,
+            h.unit_id,
+            h.room,
+            sizes.get(h.pk, 0),
+            sorted(tags[h.pk], key=lambda t: order.get(t, len(order))),
+        )
         for h in households
     ]
 
@@ -279,6 +286,8 @@ def stale_buildings(user: User | None, now: datetime | None = None) -> list[dict
     buildings: dict[int, dict] = {}
     for row in rows:
         building_id = row["unit__parent_id"] if row["unit__kind"] == "entrance" else row["unit_id"]
+        if building_id is None:
+            continue
         entry = buildings.setdefault(building_id, {"households": 0, "oldest": row["oldest"], "never": False})
         entry["households"] += row["n"]
         if row["oldest"] is None:

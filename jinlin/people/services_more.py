@@ -155,8 +155,8 @@ def dispute_agree(*, actor: User, dispute: Dispute, agreement: str, scan=None) -
     if scan is not None:
         from jinlin.cases.services.photos import _clean_image
 
-        content, _ext = _clean_image(scan)
-        dispute.agreement_scan.save(content.name, content, save=False)
+        content = _clean_image(scan).content
+        dispute.agreement_scan.save(content.name or "agreement.jpg", content, save=False)
     dispute.status = DisputeStatus.AGREED
     dispute.closed_at = timezone.now()
     dispute.save()

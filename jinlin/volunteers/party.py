@@ -206,10 +206,10 @@ class _Scoped:
 
 def rankings(unit: OrgUnit | None, currency: str = Currency.POINTS, limit: int = 50) -> list[dict]:
     """Members under `unit` (a community, street or branch) by their points balance, highest first."""
-    members = PartyMember.objects.select_related("user", "community")
+    queryset = PartyMember.objects.select_related("user", "community")
     if unit is not None:
-        members = members.filter(Q(scope_code__startswith=unit.code) | Q(branch=unit) | Q(work_unit=unit))
-    members = list(members[:2000])
+        queryset = queryset.filter(Q(scope_code__startswith=unit.code) | Q(branch=unit) | Q(work_unit=unit))
+    members = list(queryset[:2000])
     balances = dict(
         ledger.Account.objects.filter(currency=currency, kind="person", user__in=[m.user_id for m in members])
         .values_list("user_id")
@@ -225,7 +225,7 @@ def rankings(unit: OrgUnit | None, currency: str = Currency.POINTS, limit: int =
         }
         for m in members
     ]
-    rows.sort(key=lambda r: (-Decimal(r["points"]), r["member_id"]))
+    rows.sort(key=lambda r: (-Decimal(str(r["points"])), r["member_id"]))
     for i, row in enumerate(rows[:limit], start=1):
         row["rank"] = i
     return rows[:limit]

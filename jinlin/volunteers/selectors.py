@@ -181,7 +181,7 @@ def hours_by_person(codes: list[str]) -> list[dict]:
         .annotate(hours=Sum("amount"), services=Count("pk"))
         .order_by("-hours")
     )
-    return list(rows[:50])
+    return [dict(row) for row in rows[:50]]
 
 
 def hours_by_team(codes: list[str]) -> list[dict]:

@@ -186,6 +186,8 @@ def need_confirm(*, actor: User, need: Need) -> Need:
     need = _lock_need(need)
     _state_check(actor, "need.confirm", need)
     hours = need.served_hours
+    # The state check lets only a served need through, and only a volunteer serves one.
+    assert need.volunteer is not None
     volunteer_account = ledger.person_account(need.volunteer, Currency.HOURS, need.community)
     if ledger.settings_for(need.community).mode == LedgerMode.MUTUAL:
         source = ledger.person_account(need.requester, Currency.HOURS, need.community)

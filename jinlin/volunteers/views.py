@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from jinlin.core import policy
+from jinlin.core.http import AuthedRequest
 from jinlin.core.models import User
 
 from . import selectors, services, wishes
@@ -52,7 +53,7 @@ def _decorate_needs(user: User, needs) -> list:
 
 @login_required
 @require_safe
-def orders(request: HttpRequest) -> HttpResponse:
+def orders(request: AuthedRequest) -> HttpResponse:
     """时间银行: post a need, the open needs a volunteer may take, my needs, my services."""
     user = request.user
     visible = selectors.needs_visible_to(user)
@@ -81,7 +82,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def need_post(request: HttpRequest) -> HttpResponse:
+def need_post(request: AuthedRequest) -> HttpResponse:
     requester = None
     phone = request.POST.get("for_phone", "").strip()
     if phone:
@@ -118,7 +119,7 @@ NEED_ACTIONS = {
 
 @login_required
 @require_POST
-def need_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def need_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if action not in NEED_ACTIONS:
         raise PermissionDenied
     need = selectors.need_get(request.user, pk)
@@ -129,7 +130,7 @@ def need_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def ledger_page(request: HttpRequest) -> HttpResponse:
+def ledger_page(request: AuthedRequest) -> HttpResponse:
     """My hours: balance, history (each transfer with its other side) and the rewards to redeem."""
     found = selectors.account_entries(request.user, limit=200)
     page = Paginator(found["entries"], 20).get_page(request.GET.get("page"))
@@ -143,7 +144,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def redeem(request: HttpRequest, pk: int) -> HttpResponse:
+def redeem(request: AuthedRequest, pk: int) -> HttpResponse:
     reward = selectors.rewards_for(request.user).filter(pk=pk).first()
     if reward is None:
         messages.error(request, _("没有找到这个奖励。"))
@@ -157,7 +158,7 @@ def redeem(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthedRequest) -> HttpResponse:
     vol = Volunteer.objects.filter(user=request.user).first()
     if request.method == "POST":
         ok = _attempt(
@@ -179,7 +180,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: AuthedRequest) -> HttpResponse:
     """Community staff: applications to approve, the talent pool, teams and hours, the rewards' stock."""
     if not selectors.is_staff(request.user):
         raise PermissionDenied(_("这个页面供社区工作人员使用。"))
@@ -204,7 +205,7 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def volunteer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def volunteer_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     vol = selectors.volunteers_visible_to(request.user).filter(pk=pk).first()
     if vol is None:
         messages.error(request, _("没有找到这位志愿者。"))
@@ -220,7 +221,7 @@ def volunteer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reward_add(request: HttpRequest) -> HttpResponse:
+def reward_add(request: AuthedRequest) -> HttpResponse:
     from .services import home_community
 
     community = home_community(request.user)
@@ -251,7 +252,7 @@ def reward_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reward_restock(request: HttpRequest, pk: int) -> HttpResponse:
+def reward_restock(request: AuthedRequest, pk: int) -> HttpResponse:
     reward = get_object_or_404(Reward.objects.filter(selectors.staff_q(request.user)), pk=pk)
     try:
         add = int(request.POST.get("add", "0") or 0)
@@ -265,7 +266,7 @@ def reward_restock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wish_list(request: HttpRequest) -> HttpResponse:
+def wish_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         _attempt(
@@ -293,7 +294,7 @@ WISH_ACTIONS = {"claim": "认领成功，请尽快帮助圆梦。", "fulfil": "�
 
 @login_required
 @require_POST
-def wish_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def wish_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if action not in WISH_ACTIONS:
         raise PermissionDenied
     wish = selectors.wish_get(request.user, pk)
@@ -319,7 +320,7 @@ def wish_photo(request: HttpRequest, pk: int) -> HttpResponse:
     wish = get_object_or_404(Wish, pk=pk, status__in=["fulfilled", "thanked"])
     if not wish.photo:
         raise Http404
-    return FileResponse(wish.photo.open("rb"), content_type="image/jpeg")
+    return FileResponse(wish.photo.open("rb"), content_type="image/jpeg")  # type: ignore[return-value]
 
 
 __all__ = ["Decimal", "Need", "Team"]
@@ -327,7 +328,7 @@ __all__ = ["Decimal", "Need", "Team"]
 
 @login_required
 @require_POST
-def team_add(request: HttpRequest) -> HttpResponse:
+def team_add(request: AuthedRequest) -> HttpResponse:
     from .services import home_community
 
     community = home_community(request.user)

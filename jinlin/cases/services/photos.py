@@ -68,7 +68,7 @@ def _clean_image(upload: File) -> PreparedPhoto:
             image.load()
             factor = max(image.width, image.height) // STORED_MAX_SIDE
             if factor >= 2:
-                image = image.reduce(factor)
+                image = image.reduce(factor)  # type: ignore[assignment]  # an Image from here on
             # Turn the pixels the way the camera meant, then drop every metadata block: saving
             # a new file without exif= writes no EXIF, so GPS position and device are gone.
             image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not a file
@@ -91,7 +91,7 @@ def _clean_image(upload: File) -> PreparedPhoto:
     return PreparedPhoto(ContentFile(data, name=f"photo.{ext}"), ext)
 
 
-def _pixels(upload) -> int:
+def _pixels(upload: File) -> int:
     """Pixels of an upload from its header alone (no decoding); 0 when it is not an image."""
     try:
         upload.seek(0)
@@ -150,7 +150,9 @@ def case_photos_add(
         return _attach(actor=actor, case=case, kind=kind, prepared=prepared, at=at)
 
 
-def _attach(*, actor, case, kind: str, prepared: list[PreparedPhoto], at=None) -> list[CasePhoto]:
+def _attach(
+    *, actor: User | None, case: Case, kind: str, prepared: list[PreparedPhoto], at: datetime | None = None
+) -> list[CasePhoto]:
     at = _now(at)
     case = _lock(case)
     grant = _granted(actor, f"attach_{kind}", case, platform=True)
