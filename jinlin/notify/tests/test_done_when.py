@@ -4,7 +4,6 @@ the code read from `jinlin notify outbox --to PHONE --json`, files a case, the d
 after resolve the new resident has an unread `case.resolved`; an internal comment never appears
 in the resident's view. The case events come from the cases services themselves."""
 
-import inspect
 import json
 import re
 
@@ -12,16 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from jinlin.cases.services import common
 from jinlin.core.demo_accounts import DEMO_PASSWORD
 from jinlin.notify.delivery import deliver_due
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        "emit(" not in inspect.getsource(common), reason="the case services do not announce events yet (struct)"
-    ),
-]
+pytestmark = pytest.mark.django_db
 NEW_PHONE = "13766660001"
 
 
