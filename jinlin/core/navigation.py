@@ -227,14 +227,16 @@ class RoleCard:
         return self.assignment.get_role_display()
 
 
-def role_cards(user: User, assignments: list[RoleAssignment]) -> list[RoleCard]:
+def role_cards(user: User, assignments: list[RoleAssignment], *, figures: bool = False) -> list[RoleCard]:
+    """The cards of a user's roles; with `figures` (the home page only, not the menu drawn on every
+    page) each card also counts what waits for it (core.home)."""
     cards = []
     for assignment in assignments:
         guide = ROLE_GUIDES.get(assignment.role)
         if guide is None:  # a role added to the model but not described yet
             continue
         links = [Link(str(c.label), _url(c, user)) for c in guide.capabilities]
-        cards.append(RoleCard(assignment, guide, links, figures_for(user, assignment)))
+        cards.append(RoleCard(assignment, guide, links, figures_for(user, assignment) if figures else []))
     return cards
 
 

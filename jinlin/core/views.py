@@ -119,7 +119,7 @@ def logout_view(request):
 @require_safe
 @login_required
 def home(request):
-    cards = role_cards(request.user, active_assignments(request.user))
+    cards = role_cards(request.user, active_assignments(request.user), figures=True)
     return render(request, "core/home.html", {"cards": cards})
 
 

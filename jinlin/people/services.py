@@ -142,7 +142,7 @@ def _clean_photos(uploads: list) -> list:
 
     if len(uploads) > MAX_PHOTOS:
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": MAX_PHOTOS}})
-    return [_clean_image(u)[0] for u in uploads]
+    return [_clean_image(u).content for u in uploads]
 
 
 @transaction.atomic

@@ -89,7 +89,7 @@ def person_account(user: User, currency: str = Currency.HOURS, community: OrgUni
 def issuing_account(org: OrgUnit, currency: str = Currency.HOURS) -> Account:
     return _get_or_create(
         {"kind": AccountKind.ISSUING, "currency": currency, "org": org, "user": None},
-        {"name": _("%(org)s 发行账户") % {"org": org.name}, "credit_limit": None, "scope_code": org.code},
+        {"name": f"{org.name} 发行账户", "credit_limit": None, "scope_code": org.code},
     )
 
 

@@ -92,7 +92,7 @@ def test_every_case_event_is_announced_by_some_action(org, people, heard):
     services.case_escalate(actor=people.worker1, case=reworked, units=[org.police], lead_unit=org.urban)
     escalated = heard[-1]
     services.case_report_in(actor=people.officer, case=reworked)
-    services.case_supervise(actor=people.supervisor, case=reworked)
+    services.case_supervise(actor=people.supervisor, case=reworked, note="请说明原因")
     services.case_comment(actor=people.resident, case=reworked, note="补充说明")
     published = bring_to(Status.CLOSED, org, people)
     services.case_publish(actor=people.staff_a, case=published)
