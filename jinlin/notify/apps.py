@@ -10,7 +10,7 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         from jinlin.core import context_processors
 
-        from . import policies, subscribers  # noqa: F401  (registers policies and case-event subscribers)
+        from . import policies, subscribers, subscribers_domains  # noqa: F401  (policies, event subscribers)
         from .selectors import shell_notifications
 
         context_processors.register_shell_hook(shell_notifications)

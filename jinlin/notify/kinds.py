@@ -19,6 +19,8 @@ KINDS: dict[str, str] = {
     "case.supervised": _("A case of mine is under supervision"),
     "case.escalated": _("My unit was called in (吹哨)"),
     "broadcast": _("Notices for my home (通知公告)"),
+    "centre.promoted": _("A place freed up for me in an activity"),
+    "people.visit_overdue": _("A household I care for is due a visit"),
 }
 
 # What goes by SMS when the user has not chosen: outcomes a resident waits for.
