@@ -23,3 +23,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+# The bench measures capacity: a handful of simulated residents file thousands of cases a minute,
+# which the production rate limits (core.ratelimit) refuse by design with 429.
+RATE_LIMITS_ENABLED = False
