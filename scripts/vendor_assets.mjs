@@ -15,6 +15,8 @@ const files = {
   "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",
+  // The field app's offline queue keeps its reports in IndexedDB through this small wrapper.
+  "idb-keyval/dist/umd.js": "idb-keyval.js",
 };
 rmSync(out, { recursive: true, force: true });
 for (const [from, to] of Object.entries(files)) {
