@@ -30,11 +30,16 @@ def _closed_window(unit):
     )
 
 
-def test_a_resident_proposes_a_topic_in_the_window_and_gets_201(tiny_district):
+def _mid_month(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin today to the 15th: a window can only span days 1–28, so on the 29th–31st none is open."""
+    fixed = timezone.localdate().replace(day=15)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: fixed)
+
+
+def test_a_resident_proposes_a_topic_in_the_window_and_gets_201(tiny_district, monkeypatch):
     unit = tiny_district.units[COMMUNITY]
     _open_window(unit)
-    if timezone.localdate().day > 28:
-        pytest.skip("no window can include the 29th–31st")
+    _mid_month(monkeypatch)
     response = Api(tiny_district.people["13900000001"]).post(
         "/api/forum/topics", {"unit_id": unit.pk, "title": "小区充电桩不够", "body": "电动车乱拉电线"}
     )

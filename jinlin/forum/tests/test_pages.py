@@ -23,11 +23,16 @@ def _client(user=None):
     return c
 
 
-def test_a_resident_proposes_and_supports_on_the_topics_page(tiny_district):
+def _mid_month(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin today to the 15th: a window can only span days 1–28, so on the 29th–31st none is open."""
+    fixed = timezone.localdate().replace(day=15)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: fixed)
+
+
+def test_a_resident_proposes_and_supports_on_the_topics_page(tiny_district, monkeypatch):
     unit = tiny_district.units[COMMUNITY]
     ForumSettings.objects.create(unit=unit, window_start_day=1, window_end_day=28)
-    if timezone.localdate().day > 28:
-        pytest.skip("no window includes the 29th–31st")
+    _mid_month(monkeypatch)
     resident = _client(tiny_district.people["13900000001"])
     assert resident.get("/forum/topics/").status_code == 200
     assert resident.post("/forum/topics/", {"unit_id": unit.pk, "title": "增设充电桩"}).status_code == 302
