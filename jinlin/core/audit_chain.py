@@ -175,7 +175,7 @@ def prune(*, before: datetime, now: datetime | None = None) -> int:
         if anchor is None or last_cut <= head.anchor_seq:
             return 0
         with audit_purge_allowed(connection), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE seq <= %s", [last_cut])
+            cursor.execute("DELETE FROM core_auditentry WHERE seq <= %s", [last_cut])
             cut = cursor.rowcount
         head.refresh_from_db()
         head.anchor_seq, head.anchor_hash, head.pruned_before = anchor.seq, anchor.hash, before

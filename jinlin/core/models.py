@@ -394,6 +394,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self):
+        return f"audit chain head: seq {self.last_seq}, anchor {self.anchor_seq}"
+
 
 class CalendarDayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday (放假)")

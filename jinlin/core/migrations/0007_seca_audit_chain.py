@@ -10,9 +10,22 @@ from jinlin.core.db import audit_purge_allowed
 SQLITE_TRIGGERS = importlib.import_module("jinlin.core.migrations.0002_audit_append_only").SQLITE
 
 
+# Maintenance with jinlin.audit_purge on (the harness's purge, chaining, pruning) may now also
+# update a row on PostgreSQL; 0002's function turned such an UPDATE into a silent no-op.
+PG_REFUSE = """CREATE OR REPLACE FUNCTION core_auditentry_refuse() RETURNS trigger AS $$
+   BEGIN
+     IF current_setting('jinlin.audit_purge', true) = 'on' THEN
+       RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+     END IF;
+     RAISE EXCEPTION 'the audit log is append-only';
+   END; $$ LANGUAGE plpgsql;"""
+
+
 def chain_existing(apps, schema_editor):
     """Chain the rows written before the chain existed, in id order, and record the head."""
     connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        schema_editor.execute(PG_REFUSE)
     if connection.vendor == "sqlite":
         # Adding the columns remade the table on SQLite, which dropped the append-only triggers.
         for sql in SQLITE_TRIGGERS:
