@@ -60,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(f"pruned {cut} audit entries before {before:%Y-%m-%d}; the chain is anchored")
 
     def _export(self, *, since, until, format, output, **options):
-        stream = open(output, "w", newline="", encoding="utf-8") if output  # noqa: SIM115 else self.stdout
+        stream = open(output, "w", newline="", encoding="utf-8") if output else self.stdout  # noqa: SIM115
         count = 0
         try:
             writer = csv.DictWriter(stream, fieldnames=audit_chain.EXPORT_FIELDS) if format == "csv" else None
