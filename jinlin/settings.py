@@ -209,6 +209,8 @@ JINLIN_MAP_TILE_URL = os.environ.get("JINLIN_MAP_TILE_URL", "")
 JINLIN_MAP_TILE_CRS = os.environ.get("JINLIN_MAP_TILE_CRS", "wgs84")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A periodic task RUNNING longer than this lost its worker (core.periodic); unset: per task.
+PERIODIC_STALE_SECONDS = float(os.environ.get("JINLIN_PERIODIC_STALE_SECONDS", "0")) or None
 
 # Triage (docs/triage.md): the platform dispatches a case itself when the category model is
 # confident enough; off, every case waits for a dispatcher.
