@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,7 +42,7 @@ HASHED_FIELDS = (
 MIN_RETENTION_DAYS = 183  # six months
 
 
-def _canonical_value(name: str, value):
+def _canonical_value(name: str, value: Any) -> Any:
     if value is None:
         return None
     if name == "at":
@@ -62,7 +63,7 @@ def entry_hash(values: dict, prev_hash: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _values(entry) -> dict:
+def _values(entry: Any) -> dict:
     return {name: getattr(entry, name) for name in HASHED_FIELDS}
 
 
@@ -178,7 +179,7 @@ def prune(*, before: datetime, now: datetime | None = None) -> int:
             cursor.execute("DELETE FROM core_auditentry WHERE seq <= %s", [last_cut])
             cut = cursor.rowcount
         head.refresh_from_db()
-        head.anchor_seq, head.anchor_hash, head.pruned_before = anchor.seq, anchor.hash, before
+        head.anchor_seq, head.anchor_hash, head.pruned_before = last_cut, anchor.hash, before
         head.save(update_fields=["anchor_seq", "anchor_hash", "pruned_before"])
         audit_record(
             actor=None,
@@ -189,8 +190,8 @@ def prune(*, before: datetime, now: datetime | None = None) -> int:
     return cut
 
 
-EXPORT_FIELDS = ("seq", "id", "at", "actor_id", "actor_label", "action", "object_type", "object_id")
-EXPORT_FIELDS += ("object_repr", "before", "after", "ip", "prev_hash", "hash")
+EXPORT_FIELDS: tuple[str, ...] = ("seq", "id", "at", "actor_id", "actor_label", "action", "object_type")
+EXPORT_FIELDS += ("object_id", "object_repr", "before", "after", "ip", "prev_hash", "hash")
 
 
 def export_rows(*, since: datetime | None, until: datetime | None) -> Iterator[dict]:

@@ -68,7 +68,7 @@ def backup(db: dict, path: Path | None = None) -> Path:
             src.close()
         tmp.replace(path)
     else:
-        subprocess.run(
+        subprocess.run(  # noqa: S603 — our own tool and arguments
             [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", db["NAME"]],
             env=_pg_env(db),
             check=True,
@@ -94,7 +94,8 @@ def _pg_has_data(db: dict) -> bool:
     params = {k: db[K] for k, K in (("host", "HOST"), ("port", "PORT"), ("user", "USER"), ("password", "PASSWORD"))}
     with psycopg.connect(dbname=db["NAME"], **{k: v for k, v in params.items() if v}) as con:
         for table in DATA_TABLES:
-            if con.execute("SELECT to_regclass(%s)", [table]).fetchone()[0] is None:
+            found = con.execute("SELECT to_regclass(%s)", [table]).fetchone()
+            if found is None or found[0] is None:
                 continue
             if con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():  # noqa: S608 — fixed names
                 return True
@@ -132,6 +133,6 @@ def restore(db: dict, path: Path, *, force: bool = False) -> None:
         args = [_tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={db['NAME']}"]
         if force:
             args += ["--clean", "--if-exists"]
-        result = subprocess.run([*args, str(path)], env=_pg_env(db), capture_output=True, text=True)
+        result = subprocess.run([*args, str(path)], env=_pg_env(db), capture_output=True, text=True)  # noqa: S603
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()[-2000:]}")

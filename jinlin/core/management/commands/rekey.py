@@ -7,30 +7,32 @@ already under the current key is left as it is, so a second run changes nothing 
 interrupted run can simply be started again. Digests are not touched: their key does not rotate.
 """
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from jinlin.core.audit import audit_record
 from jinlin.core.crypto import EncryptedTextField, is_current, reencrypt
 
 
-def encrypted_columns() -> list[tuple[type, list[str]]]:
-    found = []
+def encrypted_columns() -> list[tuple[type[models.Model], list[str]]]:
+    found: list[tuple[type[models.Model], list[str]]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
-        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        columns = [str(f.column) for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if columns:
             found.append((model, columns))
     return found
 
 
-def rekey(*, batch: int = 500, log=None) -> dict[str, int]:
+def rekey(*, batch: int = 500, log: Callable[[str], object] | None = None) -> dict[str, int]:
     changed: dict[str, int] = {}
     quote = connection.ops.quote_name
     for model, columns in encrypted_columns():
-        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        table, pk = quote(str(model._meta.db_table)), quote(str(model._meta.pk.column))
         cols = ", ".join(quote(c) for c in columns)
         last, count = None, 0
         while True:
