@@ -206,3 +206,12 @@ def test_an_empty_export_range_writes_nothing_but_is_audited():
     call_command("audit", "export", "--since", "2000-01-01", "--until", "2000-02-01", stdout=out)
     assert out.getvalue() == ""
     assert AuditEntry.objects.filter(action="audit.export").exists()
+
+
+def test_a_tail_check_covers_only_the_latest_entries():
+    entries = _write(6)
+    _raw("UPDATE core_auditentry SET action = 'tampered' WHERE id = %s", [entries[1].id])
+    assert audit_chain.verify(tail=3).ok
+    assert audit_chain.verify(tail=3).checked == 3
+    assert not audit_chain.verify(tail=5).ok
+    assert not audit_chain.verify().ok
