@@ -155,8 +155,8 @@ def verify(batch: int = 2000, tail: int | None = None) -> Verdict:
             None,
             expected_seq,
         )
-    first = head.last_seq - checked + 1
-    return Verdict(True, checked, f"audit chain intact: {checked} entries from seq {first}")
+    first_seq = head.last_seq - checked + 1
+    return Verdict(True, checked, f"audit chain intact: {checked} entries from seq {first_seq}")
 
 
 def retention_days() -> int:
