@@ -31,6 +31,10 @@ FIELD_ENCRYPTION_KEY = os.environ.get("JINLIN_FIELD_KEY", SECRET_KEY)
 # Production must set JINLIN_FIELD_KEY of its own (check --deploy errors otherwise): falling
 # back to the secret key would make every phone and ID unreadable when the secret is rotated.
 FIELD_KEY_FROM_ENVIRONMENT = bool(os.environ.get("JINLIN_FIELD_KEY"))
+# Key rotation (core.crypto): newest first; the first encrypts, all decrypt; `jinlin rekey`.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("JINLIN_FIELD_KEYS", "").split(",") if k.strip()]
+# Lookup digests keep one key through rotations (default: JINLIN_FIELD_KEY).
+FIELD_DIGEST_KEY = os.environ.get("JINLIN_DIGEST_KEY", "")
 DEBUG = env_bool("JINLIN_DEBUG", True)
 ALLOWED_HOSTS = [h for h in os.environ.get("JINLIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JINLIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -205,6 +209,8 @@ JINLIN_MAP_TILE_URL = os.environ.get("JINLIN_MAP_TILE_URL", "")
 JINLIN_MAP_TILE_CRS = os.environ.get("JINLIN_MAP_TILE_CRS", "wgs84")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A periodic task RUNNING longer than this lost its worker (core.periodic); unset: per task.
+PERIODIC_STALE_SECONDS = float(os.environ.get("JINLIN_PERIODIC_STALE_SECONDS", "0")) or None
 
 # Triage (docs/triage.md): the platform dispatches a case itself when the category model is
 # confident enough; off, every case waits for a dispatcher.

@@ -8,7 +8,7 @@ issued by logging in, and boundaries change only through the validated grid impo
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -200,6 +200,21 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "ip",
     )
     list_select_related = ("actor",)
+
+    def changelist_view(self, request, extra_context=None):
+        # The chain's state on top of the log (等保 安全审计): intact, or the first broken entry.
+        from . import audit_chain
+
+        tail = getattr(settings, "AUDIT_ADMIN_VERIFY_TAIL", 20_000)
+        verdict = audit_chain.verify(tail=tail)
+        if verdict.ok:
+            messages.success(request, _("Audit chain intact: %(n)d entries verified.") % {"n": verdict.checked})
+            if verdict.checked >= tail:
+                text = _("The page checks the latest %(n)d entries; `jinlin audit verify` checks them all.")
+                messages.info(request, text % {"n": tail})
+        else:
+            messages.error(request, _("Audit chain BROKEN: %(message)s") % {"message": verdict.message})
+        return super().changelist_view(request, extra_context)
 
 
 # The working calendar's admin lives in its own module; importing it registers it.

@@ -3,6 +3,7 @@ write and its audit entry are committed together or not at all."""
 
 from django.db import models
 
+from .audit_chain import append
 from .middleware import client_ip
 from .models import AuditEntry, User
 
@@ -35,7 +36,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=(actor.name if actor is not None and actor.pk else "system")[:120],
         action=action,
@@ -46,3 +47,5 @@ def audit_record(
         after=after,
         ip=client_ip(),
     )
+    # Hash-chained under the chain head's lock (core.audit_chain).
+    return append(entry)

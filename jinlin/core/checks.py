@@ -27,6 +27,10 @@ def jinlin_deploy_checks(app_configs, **kwargs):
                 id="jinlin.E004",
             )
         )
+    if settings.DEMO_SECRET_KEY in (getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or []):
+        problems.append(
+            Error("JINLIN_FIELD_KEYS holds the public demo key: personal data would be readable.", id="jinlin.E005")
+        )
     if not settings.SECURE_SSL_REDIRECT and not settings.SECURE_HSTS_SECONDS:
         problems.append(
             Warning(

@@ -355,6 +355,11 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The hash chain (core.audit_chain): entry n records entry n-1's hash, so a changed or
+    # deleted row breaks the chain at the next `jinlin audit verify`.
+    seq = models.BigIntegerField(_("sequence"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, default="")
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -374,6 +379,23 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The one row (pk 1) that serialises audit writes and anchors the chain: the last entry's
+    sequence and hash, and after a prune the last pruned entry's (the anchor)."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+    anchor_seq = models.BigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, blank=True, default="")
+    pruned_before = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self):
+        return f"audit chain head: seq {self.last_seq}, anchor {self.anchor_seq}"
 
 
 class CalendarDayKind(models.TextChoices):

@@ -38,6 +38,15 @@ def register(name: str, task: Task, *, every: timedelta, stale_after: timedelta 
     REGISTRY[name] = Periodic(name, task, every, stale_after or max(every, timedelta(seconds=60)))
 
 
+def stale_after(periodic: Periodic) -> timedelta:
+    """How long a RUNNING row may live before its worker counts as dead: the task's own bound,
+    or `JINLIN_PERIODIC_STALE_SECONDS` (settings.PERIODIC_STALE_SECONDS) for all of them."""
+    from django.conf import settings
+
+    seconds = getattr(settings, "PERIODIC_STALE_SECONDS", None)
+    return timedelta(seconds=float(seconds)) if seconds else periodic.stale_after
+
+
 def discover() -> dict[str, Periodic]:
     """Import every installed app's tasks module, which registers its periodic tasks."""
     for config in apps.get_app_configs():
@@ -73,7 +82,7 @@ def heal(
         path = periodic.task.module_path
         with transaction.atomic():
             running = _results().filter(task_path=path, status=TaskResultStatus.RUNNING)
-            stale = running if workers_dead else running.filter(started_at__lt=now - periodic.stale_after)
+            stale = running if workers_dead else running.filter(started_at__lt=now - stale_after(periodic))
             recovered = stale.update(status=TaskResultStatus.FAILED, finished_at=now)
             alive = running.exists() if not workers_dead else False
             waiting = _results().filter(task_path=path, status=TaskResultStatus.READY).exists()

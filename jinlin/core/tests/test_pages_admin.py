@@ -123,3 +123,17 @@ def test_an_org_units_code_and_parent_cannot_be_changed_in_admin(admin_client, t
     assert 'name="code"' not in body
     assert 'name="parent"' not in body
     assert OrgUnit.objects.get(pk=unit.pk).code == "350102001001"
+
+
+def test_the_admin_audit_log_shows_whether_the_hash_chain_is_intact(admin_client):
+    from django.db import connection
+
+    from jinlin.core.db import audit_purge_allowed
+
+    body = admin_client.get("/admin/core/auditentry/").content.decode()
+    assert "审计链完整" in body
+    victim = AuditEntry.objects.order_by("seq").first()
+    with audit_purge_allowed(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET action = 'tampered' WHERE id = %s", [victim.id])
+    body = admin_client.get("/admin/core/auditentry/").content.decode()
+    assert "审计链已损坏" in body and f"entry id {victim.id} " in body
