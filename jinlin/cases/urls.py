@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_console
 
 app_name = "cases"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("mine/", views.mine, name="mine"),
     path("inbox/", views.inbox, name="inbox"),
+    path("console/", views_console.console_page, name="console"),
+    path("console/export.csv", views_console.console_export, name="console_export"),
     path("whistles/", views.whistles, name="whistles"),
     path("queue/", views.queue, name="queue"),
     path("overdue/", views.overdue, name="overdue"),

@@ -87,6 +87,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Handle the community's cases, enter calls and visits, and blow the whistle when help is needed."),
         (
             Capability(_("Community cases"), "cases:inbox"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
@@ -108,6 +109,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Accept the cases dispatched to your department, handle them in time, or return them with a reason."),
         (
             Capability(_("My department's cases"), "cases:inbox"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Whistles my department must answer"), "cases:whistles"),
             Capability(_("Department performance"), "stats:dashboard"),
         ),
@@ -117,6 +119,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Accept new cases and dispatch each to the grid or department that owns it."),
         (
             Capability(_("Unassigned queue"), "cases:queue"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Map of cases"), "cases:map"),
             Capability(_("Overdue and urged cases"), "cases:overdue"),
             Capability(_("District dashboard"), "stats:dashboard"),
@@ -127,6 +130,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Supervise overdue cases and check that small local powers are used by the rules."),
         (
             Capability(_("Overdue cases"), "cases:overdue"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Urging and supervision history"), "cases:urges"),
             Capability(_("Audit log"), "core:audit"),
             Capability(_("Reports to the discipline office (我要举报)"), "openness:reports"),
