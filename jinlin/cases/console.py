@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -100,7 +101,7 @@ def place_options(user: User) -> list[tuple[str, str]]:
         .order_by("code")
         .values_list("code", "name", "kind")[:PLACE_OPTIONS_CAP]
     )
-    indent = {OrgKind.DISTRICT: "", OrgKind.STREET: "· ", OrgKind.COMMUNITY: "·· "}
+    indent: dict[str, str] = {OrgKind.DISTRICT: "", OrgKind.STREET: "· ", OrgKind.COMMUNITY: "·· "}
     return [(code, f"{indent.get(kind, '')}{name}") for code, name, kind in units]
 
 
@@ -122,7 +123,9 @@ class Filters:
     @classmethod
     def of(cls, form: ConsoleForm) -> Filters:
         data = form.cleaned_data if form.is_valid() else {}
-        kept = {name: data.get(name) for name in cls.__dataclass_fields__ if data.get(name) not in (None, "")}
+        kept: dict[str, Any] = {
+            name: data.get(name) for name in cls.__dataclass_fields__ if data.get(name) not in (None, "")
+        }
         return cls(**kept)
 
     def as_audit(self) -> dict:

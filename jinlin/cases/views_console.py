@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +19,7 @@ from jinlin.core.http import AuthedRequest
 from jinlin.core.masking import mask_text
 
 from . import console, selectors
+from .models import Case
 from .views import _require, _with_lights, late_words
 
 
@@ -33,7 +36,7 @@ class NumberedPage:
         return self.number > 1
 
 
-def _numbered_page(request: AuthedRequest, qs, size: int) -> NumberedPage:
+def _numbered_page(request: AuthedRequest, qs: QuerySet[Case], size: int) -> NumberedPage:
     try:
         number = max(1, min(int(request.GET.get("page") or 1), console.COUNT_CAP))
     except ValueError:
@@ -78,7 +81,7 @@ def _sort_links(current: str) -> dict[str, str]:
 
 @require_safe
 @login_required
-def console_export(request: AuthedRequest) -> HttpResponse:
+def console_export(request: AuthedRequest) -> StreamingHttpResponse:
     """The filtered list as CSV: personal data masked by the platform's one masker, the export
     itself audited with its filters and row count (PIPL Art. 55: records of processing)."""
     _require(request.user, *console.CONSOLE_ROLES)
@@ -106,7 +109,7 @@ def console_export(request: AuthedRequest) -> HttpResponse:
         _("Overdue"),
     ]
 
-    def lines():
+    def lines() -> Iterator[str]:
         yield "\ufeff"  # a BOM, so Excel opens the Chinese text as UTF-8
         buffer = _Echo()
         writer = csv.writer(buffer)
