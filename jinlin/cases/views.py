@@ -198,9 +198,12 @@ def intake(request):
 @require_safe
 @login_required
 def mine(request):
-    page = _page(request, selectors.my_cases(request.user))
+    cases = selectors.my_cases(request.user)
+    to_rate = cases.filter(status=Status.RESOLVED)
+    filtering = request.GET.get("to_rate") == "1"
+    page = _page(request, to_rate if filtering else cases)
     _with_lights(page.object_list)
-    return render(request, "cases/mine.html", {"page": page})
+    return render(request, "cases/mine.html", {"page": page, "to_rate": filtering, "to_rate_count": to_rate.count()})
 
 
 @require_safe
@@ -410,7 +413,10 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "case": _with_lights([case])[0],
         "steps": [_step(e, user) for e in selectors.case_timeline_for(case, user)],
         "photos": list(case.photos.all()),
-        "action_forms": [(a, action_label(a), f) for a, f in action_forms.items()],
+        # The resident's rating is the one step that is theirs: it goes to the top of the page as
+        # three large choices, not into a folded box at the bottom.
+        "rate_form": action_forms.get("evaluate"),
+        "action_forms": [(a, action_label(a), f) for a, f in action_forms.items() if a != "evaluate"],
         "suggestions": suggestions,
         "reporter": selectors.reporter_view(case, user) if not follower else None,
         "address": case.address if follower else selectors.mask_address(case.address),
