@@ -21,6 +21,7 @@ urlpatterns = [
     path("public/", views.public, name="public"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),
+    path("<int:pk>/dispatch-people/", views.dispatch_people, name="dispatch_people"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]
