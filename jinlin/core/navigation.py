@@ -92,6 +92,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
             Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
+            Capability(_("Accounts of the community (账号管理)"), "core:accounts"),
             Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
             Capability(_("代办 queue (红色代办)"), "centre:errands"),
             Capability(_("Household records"), "people:households"),
@@ -188,6 +189,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Run the platform: the organisation tree, accounts and roles, and the audit log."),
         (
             Capability(_("Organisation tree"), "admin:core_orgunit_changelist", admin_site=True),
+            Capability(_("Accounts and passwords (账号管理)"), "core:accounts"),
             Capability(_("Accounts"), "admin:core_user_changelist", admin_site=True),
             Capability(_("Role assignments"), "admin:core_roleassignment_changelist", admin_site=True),
             Capability(_("Audit log"), "core:audit"),
