@@ -148,11 +148,18 @@ class DispatchForm(forms.Form):
 
     FIELD_MAP = {"unit_id": "unit", "user_id": "user"}
 
-    def __init__(self, *args, units, people, **kwargs):
+    def __init__(self, *args, units, people, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["user"].queryset = people
         self.fields["user"].label_from_instance = lambda u: u.name
+        if groups:
+            # Drawn in groups (<optgroup>), the suggested units first; the field still validates
+            # against every unit the dispatcher may use.
+            self.fields["unit"].widget.choices = [
+                ("", "---------"),
+                *[(g.label, [(u.pk, u.name) for u in g.units]) for g in groups],
+            ]
 
 
 class EscalateForm(forms.Form):

@@ -72,7 +72,7 @@ def resident_figures(user: User, assignment: RoleAssignment) -> list[Figure]:
             "to_rate",
             _("Waiting for your rating"),
             capped_count(mine.filter(status=Status.RESOLVED)),
-            reverse("cases:mine"),
+            reverse("cases:mine") + "?to_rate=1",
             "alert",
         ),  # fmt: skip
     ]

@@ -591,6 +591,38 @@ def escalation_groups(case: Case, units: list[OrgUnit]) -> list[UnitGroup]:
     return [g for g in groups if g.units]
 
 
+def dispatch_groups(case: Case, units: list[OrgUnit], suggested_ids: list[int]) -> list[UnitGroup]:
+    """The units a dispatcher may send a case to, grouped for a searchable picker: the suggested
+    ones first (in the order suggested), then the place's own grid, community and street (属地),
+    departments (属事), police stations, and the rest (property companies, units based in the area)."""
+    by_id = {u.pk: u for u in units}
+    likely = [by_id[pk] for pk in dict.fromkeys(suggested_ids) if pk in by_id]
+    rest = [u for u in units if u.pk not in set(suggested_ids)]
+    places = set(_prefixes(case.scope_code))
+    local_kinds = {OrgKind.GRID, OrgKind.COMMUNITY, OrgKind.STREET}
+    groups = [
+        UnitGroup("likely", _("Suggested for this case"), likely),
+        UnitGroup(
+            "local",
+            _("Grids, communities and streets of the place"),
+            [u for u in rest if u.kind in local_kinds and u.code in places],
+        ),
+        UnitGroup("departments", _("Departments"), [u for u in rest if u.kind == OrgKind.DEPARTMENT]),
+        UnitGroup("police", _("Police stations"), [u for u in rest if u.kind == OrgKind.POLICE_STATION]),
+        UnitGroup(
+            "others",
+            _("Other grids, communities and streets"),
+            [u for u in rest if u.kind in local_kinds and u.code not in places],
+        ),
+        UnitGroup(
+            "more",
+            _("Property companies and other units"),
+            [u for u in rest if u.kind not in local_kinds | {OrgKind.DEPARTMENT, OrgKind.POLICE_STATION}],
+        ),
+    ]
+    return [g for g in groups if g.units]
+
+
 def _serves(station: OrgUnit, places: set[str]) -> bool:
     """A police station hung under a street (or the district) serves the places under that parent."""
     return area_code(station) in places

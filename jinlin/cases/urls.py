@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_console
 
 app_name = "cases"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("mine/", views.mine, name="mine"),
     path("inbox/", views.inbox, name="inbox"),
+    path("console/", views_console.console_page, name="console"),
+    path("console/export.csv", views_console.console_export, name="console_export"),
     path("whistles/", views.whistles, name="whistles"),
     path("queue/", views.queue, name="queue"),
     path("overdue/", views.overdue, name="overdue"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("public/", views.public, name="public"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),
+    path("<int:pk>/dispatch-people/", views.dispatch_people, name="dispatch_people"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

@@ -197,10 +197,26 @@ def intake(request):
 
 @require_safe
 @login_required
+def dispatch_people(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The handlers of the unit a dispatcher just picked, as <option>s for the person list."""
+    case = _visible_case(request, pk)
+    if "dispatch" not in selectors.allowed_actions(request.user, case):
+        raise PermissionDenied
+    unit = request.GET.get("unit", "")
+    units = selectors.dispatch_units(request.user).filter(pk__in=[int(unit)] if unit.isdigit() else [])
+    people = selectors.handlers_of(list(units)).order_by("name")
+    return render(request, "cases/_dispatch_people.html", {"people": people})
+
+
+@require_safe
+@login_required
 def mine(request):
-    page = _page(request, selectors.my_cases(request.user))
+    cases = selectors.my_cases(request.user)
+    to_rate = cases.filter(status=Status.RESOLVED)
+    filtering = request.GET.get("to_rate") == "1"
+    page = _page(request, to_rate if filtering else cases)
     _with_lights(page.object_list)
-    return render(request, "cases/mine.html", {"page": page})
+    return render(request, "cases/mine.html", {"page": page, "to_rate": filtering, "to_rate_count": to_rate.count()})
 
 
 @require_safe
@@ -288,7 +304,8 @@ def _action_forms(
         if action == "dispatch":
             suggestions = selectors.route_suggestions(case)
             units = selectors.dispatch_units(user)
-            people = selectors.handlers_of([s.unit for s in suggestions if s.unit is not None])
+            chosen = units.filter(pk__in=[v for v in [(data or {}).get("unit")] if str(v).isdigit()])
+            people = selectors.handlers_of(list(chosen) or [s.unit for s in suggestions if s.unit is not None])
             initial = {}
             if suggestions:  # 属地属事: the best suggestion is pre-selected; the dispatcher may override
                 best = suggestions[0]
@@ -297,7 +314,22 @@ def _action_forms(
             triage_unit = ((case.suggestions or {}).get("unit") or {}).get("id")
             if triage_unit and triage_unit != initial.get("unit") and units.filter(pk=triage_unit).exists():
                 initial = {"unit": triage_unit}
-            return forms.DispatchForm(*args, units=units, people=people, initial=initial)
+            first = initial.get("unit")
+            suggested: list[int] = [int(first)] if first else []
+            suggested += [s.unit.pk for s in suggestions if s.unit is not None]
+            groups = selectors.dispatch_groups(case, list(units), suggested)
+            dispatch = forms.DispatchForm(*args, units=units, people=people, initial=initial, groups=groups)
+            # The person list follows the chosen unit (htmx swaps in that unit's handlers).
+            dispatch.fields["unit"].widget.attrs.update(
+                {
+                    "hx-get": reverse("cases:dispatch_people", args=[case.pk]),
+                    "hx-trigger": "change",
+                    "hx-target": "[data-dispatch-people]",
+                    "data-unit-picker": "",
+                }
+            )
+            dispatch.fields["user"].widget.attrs["data-dispatch-people"] = ""
+            return dispatch
         if action == "escalate":
             units = selectors.escalation_units(case)
             return forms.EscalateForm(*args, units=units, groups=selectors.escalation_groups(case, list(units)))
@@ -410,7 +442,10 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "case": _with_lights([case])[0],
         "steps": [_step(e, user) for e in selectors.case_timeline_for(case, user)],
         "photos": list(case.photos.all()),
-        "action_forms": [(a, action_label(a), f) for a, f in action_forms.items()],
+        # The resident's rating is the one step that is theirs: it goes to the top of the page as
+        # three large choices, not into a folded box at the bottom.
+        "rate_form": action_forms.get("evaluate"),
+        "action_forms": [(a, action_label(a), f) for a, f in action_forms.items() if a != "evaluate"],
         "suggestions": suggestions,
         "reporter": selectors.reporter_view(case, user) if not follower else None,
         "address": case.address if follower else selectors.mask_address(case.address),
@@ -419,6 +454,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
         "whistle_form": "escalate" in actions,
+        "dispatch_form": "dispatch" in actions,
     }
 
 

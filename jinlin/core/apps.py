@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation, accounts and audit")
 
     def ready(self):
-        from . import accounts, checks, db  # noqa: F401  (deployment checks, connection set-up, credential revocation)
+        from . import (  # noqa: F401  (deployment checks, connection set-up, credential revocation)
+            accounts,
+            checks,
+            db,
+            staff_accounts,  # noqa: F401  (its policy rows)
+        )

@@ -87,10 +87,12 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Handle the community's cases, enter calls and visits, and blow the whistle when help is needed."),
         (
             Capability(_("Community cases"), "cases:inbox"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
             Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
+            Capability(_("Accounts of the community (账号管理)"), "core:accounts"),
             Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),
             Capability(_("代办 queue (红色代办)"), "centre:errands"),
             Capability(_("Household records"), "people:households"),
@@ -108,6 +110,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Accept the cases dispatched to your department, handle them in time, or return them with a reason."),
         (
             Capability(_("My department's cases"), "cases:inbox"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Whistles my department must answer"), "cases:whistles"),
             Capability(_("Department performance"), "stats:dashboard"),
         ),
@@ -117,6 +120,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Accept new cases and dispatch each to the grid or department that owns it."),
         (
             Capability(_("Unassigned queue"), "cases:queue"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Map of cases"), "cases:map"),
             Capability(_("Overdue and urged cases"), "cases:overdue"),
             Capability(_("District dashboard"), "stats:dashboard"),
@@ -127,6 +131,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Supervise overdue cases and check that small local powers are used by the rules."),
         (
             Capability(_("Overdue cases"), "cases:overdue"),
+            Capability(_("Find cases (工作台)"), "cases:console"),
             Capability(_("Urging and supervision history"), "cases:urges"),
             Capability(_("Audit log"), "core:audit"),
             Capability(_("Reports to the discipline office (我要举报)"), "openness:reports"),
@@ -184,6 +189,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Run the platform: the organisation tree, accounts and roles, and the audit log."),
         (
             Capability(_("Organisation tree"), "admin:core_orgunit_changelist", admin_site=True),
+            Capability(_("Accounts and passwords (账号管理)"), "core:accounts"),
             Capability(_("Accounts"), "admin:core_user_changelist", admin_site=True),
             Capability(_("Role assignments"), "admin:core_roleassignment_changelist", admin_site=True),
             Capability(_("Audit log"), "core:audit"),

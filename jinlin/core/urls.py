@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_accounts
 
 app_name = "core"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("preferences/language/", views.language_set, name="language"),
     path("preferences/large-text/", views.large_text_set, name="large_text"),
     path("audit/", views.audit_log, name="audit"),
+    path("accounts/", views_accounts.account_list, name="accounts"),
+    path("accounts/<int:pk>/", views_accounts.account_detail, name="account"),
 ]

@@ -116,6 +116,28 @@ def test_resident_rates_a_resolved_case_and_unsatisfied_reopens_it(client, org, 
     assert case.status == Status.REOPENED
 
 
+def test_the_rating_is_three_large_choices_at_the_top_of_a_resolved_case(client, org, people):
+    case = bring_to(Status.RESOLVED, org, people)
+    as_user(client, people.resident)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert page.index("data-rate-now") < page.index("case-description")
+    assert page.count('class="rate-choice rate-') == 3
+    assert 'data-action-box="evaluate"' not in page  # not also folded away at the bottom
+    # A rating sent without a choice comes back on the same control with the error.
+    again = client.post(reverse("cases:act", args=[case.pk, "evaluate"]), {"comment": "还行"})
+    assert again.status_code == 422 and "data-rate-now" in again.text and "field-error" in again.text
+
+
+def test_the_residents_list_filters_the_cases_waiting_for_their_rating(client, org, people):
+    waiting = bring_to(Status.RESOLVED, org, people, title="待我评价的路灯")
+    bring_to(Status.DISPATCHED, org, people, title="还在办的井盖")
+    as_user(client, people.resident)
+    everything = client.get(reverse("cases:mine")).text
+    assert "data-to-rate-count>1<" in everything.replace(" ", "")
+    only = client.get(reverse("cases:mine"), {"to_rate": "1"}).text
+    assert waiting.title in only and "还在办的井盖" not in only
+
+
 # ---------------------------------------------------------------- scope
 
 

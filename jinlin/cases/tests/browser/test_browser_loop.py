@@ -148,20 +148,43 @@ def test_the_closed_loop_through_the_pages(page, login_as, screenshot, district)
     # 4. 群众评单: the resident rates it from their list.
     switch_to(page, login_as, RESIDENT, PHONE)
     page.goto("/cases/mine/")
+    expect(page.locator("[data-to-rate-count]")).to_have_text("1")
+    page.click("[data-to-rate]")
     page.click(f"[data-case='{case.number}'] a")
+    # The rating is the first thing on the page: three large choices above the case.
+    rate = page.locator("[data-rate-now]")
+    box = rate.bounding_box()
+    assert box is not None and box["y"] < PHONE["height"]
+    rate.locator("[data-rate=satisfied]").click()
+    expect(page.locator("input[name=rating][value=satisfied]")).to_be_checked()
+    page.fill("[data-rate-now] textarea[name=comment]", "修得很快，谢谢！")
     expect(page.locator("[data-result]")).to_contain_text("已更换楼道灯具")
-    page.check("input[name=rating][value=satisfied]")
-    page.fill("[data-action-box=evaluate] textarea[name=comment]", "修得很快，谢谢！")
-    shoot(page, screenshot, "loop-5-resident-rate")
+    screenshot(page, "loop-5-resident-rate")
     with page.expect_navigation():
         page.click("[data-do=evaluate]")
     expect(page.locator("[data-status]")).to_have_text("已结案")
     expect(page.locator(".timeline-step[data-action=evaluate]")).to_have_count(1)
     shoot(page, screenshot, "loop-6-resident-timeline")
 
-    # 5. 组织晒单: the dispatcher publishes the closed case.
+    # 5. 组织晒单: the dispatcher finds it in the work console — by number, by a word of its text —
+    # and in the list of closed cases waiting to be published, and publishes it.
     switch_to(page, login_as, DISPATCHER)
-    page.goto(f"/cases/{case.pk}/")
+    page.goto("/cases/console/")
+    page.fill("input[name=q]", case.number)
+    with page.expect_navigation():
+        page.press("input[name=q]", "Enter")
+    expect(page.locator("[data-case]")).to_have_count(1)
+    page.fill("input[name=q]", "漆黑")
+    with page.expect_navigation():
+        page.press("input[name=q]", "Enter")
+    expect(page.locator(f"[data-case='{case.number}']")).to_have_count(1)
+    expect(page.locator(f"[data-case='{late.number}']")).to_have_count(0)
+    page.goto("/cases/console/?view=table&status=open")
+    expect(page.locator(f"tr[data-case='{late.number}'] [data-sla]")).to_contain_text("超期")
+    shoot(page, screenshot, "loop-5b-dispatcher-console-table")
+    page.click("[data-unpublished]")
+    expect(page.locator(f"[data-case='{case.number}']")).to_have_count(1)
+    page.click(f"[data-case='{case.number}'] a")
     open_box(page, "publish")
     with page.expect_navigation():
         page.click("[data-do=publish]")
