@@ -5,6 +5,8 @@ of their community and read the patrols and coverage of the grids under it."""
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from jinlin.core.models import Role, RoleAssignment
 from jinlin.core.policy import Policy, register
 from jinlin.core.scope import covers, reach_code
@@ -31,14 +33,14 @@ register(
         "field.patrol.start",
         roles=PATROL_ROLES,
         bound=reaches,
-        refusal="Only the grid worker of this grid may patrol it.",
+        refusal=gettext_noop("Only the grid worker of this grid may patrol it."),
     ),
-    Policy("field.patrol.update", personal=own_patrol, refusal="Only the grid worker on this patrol may change it."),
+    Policy("field.patrol.update", personal=own_patrol, refusal=gettext_noop("Only the grid worker on this patrol may change it.")),
     Policy(
         "field.checklist.edit",
         roles=CHECKLIST_ROLES,
         bound=reaches,
-        refusal="Only community staff may change the patrol checklists.",
+        refusal=gettext_noop("Only community staff may change the patrol checklists."),
     ),
-    Policy("field.coverage.view", roles=READ_ROLES, bound=reaches, refusal="You may not see this grid's patrols."),
+    Policy("field.coverage.view", roles=READ_ROLES, bound=reaches, refusal=gettext_noop("You may not see this grid's patrols.")),
 )

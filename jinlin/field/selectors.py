@@ -35,13 +35,11 @@ def community_of(unit: OrgUnit | None) -> OrgUnit | None:
 
 def checklists_for(community: OrgUnit | None) -> dict[str, dict]:
     """{type: {"label", "items"}} for every patrol type: the community's own, else the defaults."""
-    from django.utils.translation import gettext as _
-
     own = {}
     if community is not None:
         own = {c.patrol_type: c.items for c in Checklist.objects.filter(community=community)}
     return {
-        value: {"label": str(label), "items": own.get(value) or [_(i) for i in DEFAULT_ITEMS[value]]}
+        value: {"label": str(label), "items": own.get(value) or list(DEFAULT_ITEMS[value])}
         for value, label in PatrolType.choices
     }
 
