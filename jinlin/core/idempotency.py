@@ -19,14 +19,14 @@ it went through answers 200 as the first time, not 409 "already claimed".
 """
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import IdempotentReply
+from .models import IdempotentReply, User
 from .services import api_token_user
 
 HEADER = "Idempotency-Key"
@@ -45,7 +45,7 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _bearer_user(request: HttpRequest):
+def _bearer_user(request: HttpRequest) -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
@@ -106,7 +106,7 @@ class IdempotencyMiddleware:
         return response
 
 
-def idempotent_replies_prune(now=None) -> int:
+def idempotent_replies_prune(now: datetime | None = None) -> int:
     """Forget stored answers older than KEEP_DAYS (run by the periodic sweep)."""
     cutoff = (now or timezone.now()) - timedelta(days=KEEP_DAYS)
     deleted, _rows = IdempotentReply.objects.filter(created_at__lt=cutoff).delete()

@@ -21,7 +21,7 @@ def reaches(assignment: RoleAssignment, obj: Any) -> bool:
     if obj is None:
         return reach_code(assignment) is not None
     code = getattr(obj, "scope_code", None) or getattr(obj, "code", "")
-    return covers(assignment, code)
+    return covers(assignment, str(code or ""))
 
 
 def own_patrol(user, obj: Any) -> bool:
@@ -35,12 +35,21 @@ register(
         bound=reaches,
         refusal=gettext_noop("Only the grid worker of this grid may patrol it."),
     ),
-    Policy("field.patrol.update", personal=own_patrol, refusal=gettext_noop("Only the grid worker on this patrol may change it.")),
+    Policy(
+        "field.patrol.update",
+        personal=own_patrol,
+        refusal=gettext_noop("Only the grid worker on this patrol may change it."),
+    ),
     Policy(
         "field.checklist.edit",
         roles=CHECKLIST_ROLES,
         bound=reaches,
         refusal=gettext_noop("Only community staff may change the patrol checklists."),
     ),
-    Policy("field.coverage.view", roles=READ_ROLES, bound=reaches, refusal=gettext_noop("You may not see this grid's patrols.")),
+    Policy(
+        "field.coverage.view",
+        roles=READ_ROLES,
+        bound=reaches,
+        refusal=gettext_noop("You may not see this grid's patrols."),
+    ),
 )

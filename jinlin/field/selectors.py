@@ -107,8 +107,8 @@ def coverage_of(grid: OrgUnit, week: date) -> Coverage:
     project = _to_metres(polygon.centroid.x, polygon.centroid.y)
     local = shapely.transform(polygon, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
     minx, miny, maxx, maxy = local.bounds
-    xs, ys = np.meshgrid(np.arange(minx + CELL_M / 2, maxx, CELL_M), np.arange(miny + CELL_M / 2, maxy, CELL_M))
-    xs, ys = xs.ravel(), ys.ravel()
+    mesh_x, mesh_y = np.meshgrid(np.arange(minx + CELL_M / 2, maxx, CELL_M), np.arange(miny + CELL_M / 2, maxy, CELL_M))
+    xs, ys = mesh_x.ravel(), mesh_y.ravel()
     inside = shapely.contains_xy(local, xs, ys)
     xs, ys = xs[inside], ys[inside]
     lines = []

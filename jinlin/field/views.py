@@ -183,6 +183,8 @@ def checklists(request):
         else:
             return redirect("field:checklists")
     lists = selectors.checklists_for(community)
+    for value, found in lists.items():
+        found["text"] = request.POST.get(value, "") if errors else "\n".join(found["items"])
     return render(request, "field/checklists.html", _context(request, community=community, lists=lists, errors=errors))
 
 

@@ -6,10 +6,20 @@ import pytest
 from jinlin.cases import services as cases
 from jinlin.cases.models import Category
 from jinlin.core.models import Grid
-from jinlin.people.tests.conftest import Api, district  # noqa: F401  (the fixture, reused)
+from jinlin.people.tests import conftest as people_conftest
+from jinlin.people.tests.conftest import Api
 
 G1, G2 = "350102001001001", "350102001002001"
-RESIDENT, WORKER, STAFF, DISPATCHER, WORKER_G2 = "13900000001", "13900000002", "13900000003", "13900000004", "13900000008"
+RESIDENT, WORKER, STAFF, DISPATCHER, WORKER_G2 = (
+    "13900000001",
+    "13900000002",
+    "13900000003",
+    "13900000004",
+    "13900000008",
+)
+
+# The people app's district fixture, used here as it is.
+district = people_conftest.district
 
 
 def rect(lng0, lat0, lng1, lat1) -> dict:
@@ -17,7 +27,7 @@ def rect(lng0, lat0, lng1, lat1) -> dict:
 
 
 @pytest.fixture
-def field(district, settings, tmp_path):  # noqa: F811
+def field(district, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     units = district.units
     # G1 is about 1 km × 1.1 km.

@@ -86,6 +86,17 @@ def ready(page):
     until(page, "async () => !!(window.JinlinQueue && await window.JinlinQueue.getToken())")
 
 
+def shoot(page, name):
+    """A whole-page picture with the sticky bars where they belong: the window is made as tall as
+    the page for the moment of the shot."""
+    size = page.viewport_size
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], page.evaluate("document.body.scrollHeight"))}
+    )
+    page.screenshot(path=f"{SHOTS}/{name}.png")
+    page.set_viewport_size(size)
+
+
 def pending(page) -> int:
     return int(page.locator("[data-pending-count]").inner_text())
 
@@ -112,7 +123,7 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
     page, response = open_app(phone)
     assert response.ok and response.from_service_worker
     expect(page.locator("[data-net]")).to_have_text("离线")
-    page.screenshot(path=f"{SHOTS}/field-1-home-offline.png", full_page=True)
+    shoot(page, "field-1-home-offline")
 
     # A patrol (安全隐患) with a finding and a photo.
     page.goto("/field/patrol/")
@@ -127,7 +138,7 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
     page.click("form[data-finding] button[type=submit]")
     expect(page.locator("[data-toast]")).to_be_visible()
     page.select_option("[data-check='消防通道畅通']", "issue")
-    page.screenshot(path=f"{SHOTS}/field-2-patrol-offline.png", full_page=True)
+    shoot(page, "field-2-patrol-offline")
     page.click("[data-patrol-stop]")
     expect(page.locator("[data-patrol-idle]")).to_be_visible()
 
@@ -150,7 +161,7 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
     waiting = pending(page)
     # patrol start, case, photo, finding, track points, patrol stop, claim, resolve, claim, visit
     assert waiting >= 9, waiting
-    page.screenshot(path=f"{SHOTS}/field-3-waiting-to-send.png", full_page=True)
+    shoot(page, "field-3-waiting-to-send")
     assert not page.errors, page.errors
     page.close()
 
@@ -172,11 +183,11 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
     expect(conflict).to_have_count(1)
     expect(conflict).to_contain_text(moved.number)
     expect(conflict).to_contain_text("409")
-    page.screenshot(path=f"{SHOTS}/field-4-conflict-shown.png", full_page=True)
+    shoot(page, "field-4-conflict-shown")
 
     # Exactly once each, in order, checked through the API.
     api = Api(people[WORKER])
-    found = [c for c in api.get("/api/cases", q="消防通道被电动车堵塞").json()["results"]]
+    found = api.get("/api/cases", q="消防通道被电动车堵塞").json()["results"]
     assert len(found) == 1
     detail = api.get(f"/api/cases/{found[0]['id']}").json()
     assert len(detail["photos"]) == 1
