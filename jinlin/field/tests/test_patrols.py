@@ -86,3 +86,12 @@ def test_coverage_counts_the_cells_near_the_weeks_track(as_, field):
     last_week = selectors.coverage_of(field.units[G1], week - timedelta(days=7))
     assert last_week.walked == 0
     assert as_(WORKER_G2).get("/api/field/coverage", grid=G1).status_code == 403
+
+
+def test_the_demo_walks_three_patrols_across_the_workers_grid_once(field):
+    from jinlin.field.demo import seed_field_demo
+
+    assert seed_field_demo() == 3
+    assert seed_field_demo() == 0
+    found = selectors.coverage_of(field.units[G1], selectors.week_start(timezone.localdate()))
+    assert found.patrols == 3 and found.percent > 10
