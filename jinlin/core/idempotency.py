@@ -107,7 +107,7 @@ class IdempotencyMiddleware:
 
 
 def idempotent_replies_prune(now: datetime | None = None) -> int:
-    """Forget stored answers older than KEEP_DAYS (run by the periodic sweep)."""
+    """Forget stored answers older than KEEP_DAYS (core.periodic.heal prunes with the task rows)."""
     cutoff = (now or timezone.now()) - timedelta(days=KEEP_DAYS)
     deleted, _rows = IdempotentReply.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -70,3 +70,19 @@ def test_an_unauthenticated_write_is_not_stored(field, client):
     response = client.post("/api/cases/1/claim", {}, content_type="application/json", headers={"Idempotency-Key": "x"})
     assert response.status_code == 401
     assert not IdempotentReply.objects.exists()
+
+
+def test_stored_answers_are_forgotten_after_two_weeks_by_the_periodic_heal(as_, field):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jinlin.core import periodic
+
+    case = dispatched_case(field)
+    post(as_(WORKER), f"/api/cases/{case.pk}/comment", {"note": "到场"}, "k-old")
+    assert IdempotentReply.objects.count() == 1
+    periodic.heal(now=timezone.now() + timedelta(days=13))
+    assert IdempotentReply.objects.count() == 1
+    periodic.heal(now=timezone.now() + timedelta(days=15))
+    assert IdempotentReply.objects.count() == 0
