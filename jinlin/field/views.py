@@ -37,6 +37,7 @@ SHELL_STATIC = [
     "field/field.css",
     "field/field.js",
     "field/photo.js",
+    "field/patrol.js",
     "field/queue.js",
     "vendor/idb-keyval.js",
     "field/icons/icon.svg",

@@ -6,7 +6,6 @@
   var body = document.body;
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
-  var POINT_SECONDS = 30, POINT_METRES = 50, POINTS_PER_SEND = 10;
 
   function toast(text) {
     var el = $("[data-toast]");
@@ -140,119 +139,68 @@
     });
   });
 
-  // ---------------------------------------------------------------- patrols
-  var patrolBox = $("[data-patrol]");
-  var watch = null;
-
-  function metres(a, b) {
-    var k = Math.PI / 180, R = 6371008.8;
-    var x = (b[2] - a[2]) * k * Math.cos(((a[1] + b[1]) / 2) * k), y = (b[1] - a[1]) * k;
-    return Math.sqrt(x * x + y * y) * R;
-  }
-
-  async function sendPoints(state, all) {
-    if (!state.buffer.length || (!all && state.buffer.length < POINTS_PER_SEND)) return;
-    var points = state.buffer.splice(0, state.buffer.length);
-    await Q.enqueue({ url: "/api/field/patrols/" + state.key + "/points", body: { points: points }, label: "🛰 " + points.length });
-    render();
-  }
-
-  async function onPosition(pos) {
-    var state = await Q.get("patrol");
-    if (!state) return;
-    var p = [Math.round(pos.timestamp / 1000), pos.coords.latitude, pos.coords.longitude];
-    var last = state.last;
-    // Battery-friendly: a point at most every 30 s, and only after moving 50 m.
-    if (last && (p[0] - last[0] < POINT_SECONDS || metres(last, p) < POINT_METRES)) return;
-    state.last = p;
-    state.count = (state.count || 0) + 1;
-    state.buffer.push(p);
-    await sendPoints(state, false);
-    await Q.set("patrol", state);
-    $("[data-patrol-points]").textContent = String(state.count);
-  }
-
-  function showPatrol(state) {
-    $("[data-patrol-idle]").hidden = !!state;
-    $("[data-patrol-running]").hidden = !state;
-    var type = state ? state.type : $("[data-patrol-type]").value;
-    $("[data-patrol-type]").value = type;
-    $("[data-patrol-type]").disabled = !!state;
-    $$("[data-checklist]").forEach(function (f) { f.hidden = f.dataset.checklist !== type; });
-    var items = $("[data-finding-item]");
-    if (items) {
-      items.length = 1;
-      $$("[data-checklist='" + type + "'] [data-check]").forEach(function (s) {
-        items.add(new Option(s.dataset.check, s.dataset.check));
-      });
-    }
-    if (state) {
-      $("[data-patrol-points]").textContent = String(state.count || 0);
-      if (watch === null && navigator.geolocation) {
-        watch = navigator.geolocation.watchPosition(onPosition, function () {}, { enableHighAccuracy: false, maximumAge: 30000 });
+  // ---------------------------------------------------------------- the grid's map (kept offline)
+  var SVG = "http://www.w3.org/2000/svg";
+  async function drawMap() {
+    var svg = $("[data-grid-map]");
+    if (!svg) return;
+    var held = await Q.getToken();
+    if (!held) return;
+    var data;
+    try {
+      // Through the service worker: the network when there is one, else the copy it kept.
+      var r = await fetch("/api/field/map-data", { headers: { Authorization: "Bearer " + held.token } });
+      if (!r.ok) return;
+      data = await r.json();
+    } catch (e) { return; }
+    var coords = [];
+    data.features.forEach(function (f) {
+      var g = f.geometry;
+      if (g.type === "Point") coords.push(g.coordinates);
+      else if (g.type === "Polygon") coords = coords.concat(g.coordinates[0]);
+      else if (g.type === "MultiPolygon") g.coordinates.forEach(function (p) { coords = coords.concat(p[0]); });
+    });
+    if (!coords.length) return;
+    var xs = coords.map(function (c) { return c[0]; }), ys = coords.map(function (c) { return c[1]; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var span = Math.max(x1 - x0, y1 - y0) || 1e-3;
+    var at = function (c) { return [5 + (90 * (c[0] - x0)) / span, 95 - (90 * (c[1] - y0)) / span]; };
+    svg.textContent = "";
+    data.features.forEach(function (f) {
+      var g = f.geometry;
+      if (g.type === "Polygon" || g.type === "MultiPolygon") {
+        var rings = g.type === "Polygon" ? [g.coordinates[0]] : g.coordinates.map(function (p) { return p[0]; });
+        rings.forEach(function (ring) {
+          var poly = document.createElementNS(SVG, "polygon");
+          poly.setAttribute("points", ring.map(function (c) { return at(c).join(","); }).join(" "));
+          poly.setAttribute("class", "fmap-grid");
+          svg.append(poly);
+        });
+      } else if (g.type === "Point") {
+        var link = document.createElementNS(SVG, "a");
+        link.setAttribute("href", "/field/cases/" + f.properties.id + "/");
+        var dot = document.createElementNS(SVG, "circle");
+        var p = at(g.coordinates);
+        dot.setAttribute("cx", p[0]); dot.setAttribute("cy", p[1]); dot.setAttribute("r", "2.5");
+        dot.setAttribute("class", "fmap-case");
+        var title = document.createElementNS(SVG, "title");
+        title.textContent = f.properties.number + " " + f.properties.title;
+        dot.append(title);
+        link.append(dot);
+        svg.append(link);
       }
-    } else if (watch !== null) {
-      navigator.geolocation.clearWatch(watch);
-      watch = null;
-    }
+    });
+    $("[data-map-box]").hidden = false;
   }
 
-  if (patrolBox) {
-    $("[data-patrol-type]").addEventListener("change", function () { showPatrol(null); });
-    $("[data-patrol-start]").addEventListener("click", async function () {
-      var type = $("[data-patrol-type]").value;
-      var state = { key: Q.uuid(), type: type, started: new Date().toISOString(), buffer: [], count: 0, last: null };
-      await Q.set("patrol", state);
-      await queue({ url: "/api/field/patrols", body: { client_key: state.key, patrol_type: type, started_at: state.started }, label: $("[data-patrol-type]").selectedOptions[0].textContent });
-      showPatrol(state);
-    });
-    $("[data-patrol-stop]").addEventListener("click", async function () {
-      var state = await Q.get("patrol");
-      if (!state) return;
-      await sendPoints(state, true);
-      var checks = {};
-      $$("[data-checklist='" + state.type + "'] [data-check]").forEach(function (s) { checks[s.dataset.check] = s.value; });
-      await Q.del("patrol");
-      await queue({ url: "/api/field/patrols/" + state.key + "/stop", body: { ended_at: new Date().toISOString(), checks: checks, note: $("[data-patrol-note]").value }, label: "■ " + $("[data-patrol-type]").selectedOptions[0].textContent });
-      showPatrol(null);
-    });
-    Q.get("patrol").then(showPatrol);
-  }
-
-  // ---------------------------------------------------------------- findings (a case, its photo, the link)
-  var finding = $("form[data-finding]");
-  if (finding) {
-    var place = null;
-    var photoInput = $("[data-photo]", finding);
-    photoInput.addEventListener("change", async function () {
-      // The place is taken when the photo is taken, and kept as the report's point.
-      place = await window.JinlinPhoto.locate(8000);
-      $("[data-photo-info]").textContent = place ? body.dataset.msgLocated : body.dataset.msgNolocation;
-    });
-    finding.addEventListener("submit", async function (e) {
-      e.preventDefault();
-      var data = formBody(finding);
-      if (!place) place = await window.JinlinPhoto.locate(3000);
-      var intake = { title: data.title, description: data.description || "", channel: "grid_patrol" };
-      if (place) { intake.lat = place.lat; intake.lng = place.lng; }
-      var key = Q.uuid();
-      var items = [{ key: key, url: "/api/cases", body: intake, label: data.title }];
-      var file = photoInput.files && photoInput.files[0];
-      if (file) {
-        var small = await window.JinlinPhoto.compress(file);
-        items.push({ url: "/api/cases/{ref:" + key + "}/photos", body: { kind: "intake" }, files: [{ field: "photos", blob: small.blob, name: "photo.jpg" }], label: "📷 " + data.title });
-      }
-      var state = await Q.get("patrol");
-      if (state) items.push({ url: "/api/field/patrols/" + state.key + "/findings", body: { case_id: "{ref:" + key + "}", item: data.item || "" }, label: "🔗 " + data.title });
-      for (var i = 0; i < items.length - 1; i++) await Q.enqueue(items[i]);
-      await queue(items[items.length - 1]);
-      finding.reset();
-      place = null;
-      $("[data-photo-info]").textContent = "";
-    });
-  }
+  // What the page-specific script (patrol.js) uses.
+  window.JinlinField = { $: $, $$: $$, toast: toast, render: render, queue: queue, formBody: formBody };
 
   showNet();
   render();
-  ensureToken().then(function () { if (navigator.onLine) flush(); });
+  drawMap();
+  ensureToken().then(function () {
+    drawMap();
+    if (navigator.onLine) flush();
+  });
 })();

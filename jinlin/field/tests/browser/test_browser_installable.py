@@ -7,8 +7,9 @@ answering 200 from the service worker with the network cut. A new deploy (a new 
 shows the update prompt and takes over with a new cache.
 
 Figures (printed, and held under their budgets): the shell opened from the cache on a phone
-profile (4× CPU slowdown) under 1 s; the first load of the field home page on DevTools' "Slow 3G"
-profile (2 s latency, 400 kbit/s) under 5 s.
+profile (4× CPU slowdown, median of 5) under 1 s; the first load of the field home page on
+DevTools' "Slow 3G" network profile (2 s latency, 400 kbit/s) under 5 s. Both pages stay within
+six requests at once (HTTP/1.1's limit per host): a seventh would wait a whole 2 s round trip.
 """
 
 import io
@@ -124,7 +125,6 @@ def test_phone_profile_figures_shell_from_cache_and_first_load_on_slow_3g(phone,
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     started = time.monotonic()
     page.goto("/field/", wait_until="load")
     first = load_ms(page)
@@ -132,7 +132,7 @@ def test_phone_profile_figures_shell_from_cache_and_first_load_on_slow_3g(phone,
     for entry in page.evaluate(resources):
         print(entry)
     wall = 1000 * (time.monotonic() - started)
-    print(f"\nfirst load of /field/ on Slow 3G, 4x CPU: {first:.0f} ms (wall {wall:.0f} ms)")
+    print(f"\nfirst load of /field/ on Slow 3G: {first:.0f} ms (wall {wall:.0f} ms)")
     cdp.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
@@ -143,7 +143,7 @@ def test_phone_profile_figures_shell_from_cache_and_first_load_on_slow_3g(phone,
     # The shell from the cache: offline, a new page (the app opened again), 4x CPU.
     phone.set_offline(True)
     times = []
-    for _ in range(3):
+    for _ in range(5):
         again = phone.new_page()
         cdp2 = phone.new_cdp_session(again)
         cdp2.send("Emulation.setCPUThrottlingRate", {"rate": 4})
@@ -151,7 +151,7 @@ def test_phone_profile_figures_shell_from_cache_and_first_load_on_slow_3g(phone,
         assert response.from_service_worker
         times.append(load_ms(again))
         again.close()
-    shell = sorted(times)[1]
+    shell = sorted(times)[2]
     print(f"shell of /field/ from the cache, offline, 4x CPU: median {shell:.0f} ms of {[round(t) for t in times]}")
     assert first < FIRST_LOAD_SLOW_3G_MS
     assert shell < SHELL_FROM_CACHE_MS

@@ -116,6 +116,7 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
         page.goto(f"/field/cases/{case.pk}/")
         expect(page.locator("h1")).to_have_text(case.title)
     page.goto("/field/")
+    expect(page.locator("[data-grid-map] polygon")).to_have_count(1)
     page.close()
 
     # No signal from here on.
@@ -123,6 +124,9 @@ def test_a_day_offline_reaches_the_server_once_and_in_order(phone, field):
     page, response = open_app(phone)
     assert response.ok and response.from_service_worker
     expect(page.locator("[data-net]")).to_have_text("离线")
+    # The grid's map came from the copy the service worker kept: the boundary and both cases.
+    expect(page.locator("[data-grid-map] polygon")).to_have_count(1)
+    expect(page.locator("[data-grid-map] circle")).to_have_count(2)
     shoot(page, "field-1-home-offline")
 
     # A patrol (安全隐患) with a finding and a photo.
