@@ -79,6 +79,7 @@ def on_bug(request, exc):
 from .cases.api import router as cases_router  # noqa: E402
 from .centre.api import router as centre_router  # noqa: E402
 from .core.api import router as core_router  # noqa: E402
+from .field.api import router as field_router  # noqa: E402
 from .forum.api import router as forum_router  # noqa: E402
 from .notify.api import router as notify_router  # noqa: E402
 from .openness.api import router as openness_router  # noqa: E402
@@ -95,3 +96,4 @@ api.add_router("/", people_router)
 api.add_router("/", forum_router)
 api.add_router("/", openness_router)
 api.add_router("/", volunteers_router)
+api.add_router("/", field_router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jinlin.volunteers",
     "jinlin.forum",
     "jinlin.openness",
+    "jinlin.field",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "jinlin.core.middleware.RequestContextMiddleware",
     "jinlin.core.middleware.BusyDatabaseMiddleware",
+    "jinlin.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "jinlin.urls"

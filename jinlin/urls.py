@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
 from .api import api
+from .field import views as field_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
@@ -19,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("volunteers/", include("jinlin.volunteers.urls")),
     path("forum/", include("jinlin.forum.urls")),
     path("open/", include("jinlin.openness.urls")),
+    path("field/", include("jinlin.field.urls")),
+    path("sw.js", field_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", field_views.manifest, name="manifest"),
     path("", include("jinlin.core.urls")),
 ]
 

@@ -448,3 +448,27 @@ def _calendar_day_changed(**kwargs):
 
 models.signals.post_save.connect(_calendar_day_changed, sender=CalendarDay, dispatch_uid="calendar_day_saved")
 models.signals.post_delete.connect(_calendar_day_changed, sender=CalendarDay, dispatch_uid="calendar_day_deleted")
+
+
+class IdempotentReply(models.Model):
+    """The answer an API write gave to one `Idempotency-Key` of one account
+    (jinlin.core.idempotency): a retry of the same request gets this answer again instead of
+    doing the write twice. Kept a few days (a phone that was offline a week resends by then)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, default="application/json")
+    body = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent reply")
+        verbose_name_plural = _("idempotent replies")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotent_reply_user_key")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} ({self.key})"

@@ -75,6 +75,7 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
         _("Look after your grid: take in what residents report, patrol, and visit households."),
         (
             Capability(_("My grid's inbox"), "cases:inbox"),
+            Capability(_("Field app (网格通, works offline)"), "field:home"),
             Capability(_("File a patrol report"), "cases:patrol"),
             Capability(_("Household visits"), "people:visits"),
             Capability(_("Map of my grid"), "cases:map"),
@@ -91,6 +92,8 @@ ROLE_GUIDES: dict[str, RoleGuide] = {
             Capability(_("Enter a call, visit or hotline transfer"), "cases:intake"),
             Capability(_("Blow the whistle (吹哨) to departments"), "cases:inbox"),
             Capability(_("Community statistics"), "stats:dashboard"),
+            Capability(_("Grid coverage this week"), "field:coverage"),
+            Capability(_("Patrol checklists"), "field:checklists"),
             Capability(_("Send a notice (通知公告)"), "notify:broadcast"),
             Capability(_("Accounts of the community (账号管理)"), "core:accounts"),
             Capability(_("Run the neighbourhood centre (邻里中心)"), "centre:manage"),

@@ -92,7 +92,10 @@ def heal(
             else:
                 done[periodic.name] = "recovered" if recovered else "ok"
     if prune:
+        from .idempotency import idempotent_replies_prune
+
         prune_finished(now=now)
+        idempotent_replies_prune(now=now)
     return done
 
 

@@ -11,6 +11,7 @@ from jinlin.cases.demo import seed_cases_demo
 from jinlin.centre.demo import seed_centre_demo
 from jinlin.core.demo import DemoAlreadySeeded, seed_demo
 from jinlin.core.models import AuditEntry
+from jinlin.field.demo import seed_field_demo
 from jinlin.forum.demo import seed_forum_demo
 from jinlin.notify.demo import seed_notify_demo
 from jinlin.open311.services import seed_open311_demo
@@ -37,6 +38,7 @@ def seed_demo_all(stdout=None) -> None:
         seed_volunteers_demo(stdout=stdout)
         seed_forum_demo(stdout=stdout)
         seed_openness_demo(stdout=stdout)
+        seed_field_demo(stdout=stdout)
         # The dashboard reads the metrics rollups: bring them up to date with the demo history now
         # rather than at the first minute of the refresh task.
         metrics_refresh()
