@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import totp_views, views
 
 app_name = "core"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("preferences/language/", views.language_set, name="language"),
     path("preferences/large-text/", views.large_text_set, name="large_text"),
     path("audit/", views.audit_log, name="audit"),
+    path("login/code/", totp_views.verify_view, name="totp_verify"),
+    path("account/two-factor/", totp_views.enrol_view, name="totp_enrol"),
 ]
