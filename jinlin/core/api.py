@@ -51,9 +51,10 @@ class MeOut(Schema):
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 423: ErrorOut, 429: ErrorOut})
 def token_create(request: HttpRequest, payload: TokenIn) -> HttpResponse | Status:
-    """Exchange a phone and password (and, for staff with two-step login, `totp`) for a bearer token. After a few wrong passwords from one
-    address the address waits before trying that phone again, longer after each failure (429
-    with Retry-After); other addresses are not affected. Unknown phones are answered alike."""
+    """Exchange a phone and password (and, for staff with two-step login, `totp`) for a bearer
+    token. After a few wrong passwords from one address the address waits before trying that
+    phone again, longer after each failure (429 with Retry-After); other addresses are not
+    affected. Unknown phones are answered alike."""
     try:
         ratelimit.check("login")
         user = services.auth_login(phone=payload.phone, password=payload.password)

@@ -40,7 +40,7 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
     pending = request.session.get(totp.SESSION_PENDING) or {}
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None, ""
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
     return user, pending.get("next") or ""
 
 
