@@ -26,7 +26,7 @@ class TokenOut(Schema):
 
 
 class ErrorOut(Schema):
-    detail: str
+    detail: str | list
 
 
 class RoleOrgOut(Schema):
