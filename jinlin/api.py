@@ -32,6 +32,10 @@ class JinlinAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 if operation.get("security"):
                     responses.setdefault("401", {"description": "Unauthorized", **_ERROR_BODY})
+                    responses.setdefault("403", {"description": "Forbidden", **_ERROR_BODY})
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    # Unknown ids, and objects the caller may not see (their existence not revealed).
+                    responses.setdefault("404", {"description": "Not Found", **_ERROR_BODY})
                 if operation.get("requestBody"):
                     responses.setdefault("400", {"description": "Bad Request", **_ERROR_BODY})
                 if operation.get("requestBody") or operation.get("parameters"):
