@@ -12,7 +12,38 @@ from .core.http import Conflict
 from .core.middleware import busy_response
 from .core.ratelimit import RateLimited
 
-api = NinjaAPI(
+_ERROR_BODY = {
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"detail": {}}, "required": ["detail"]},
+        }
+    }
+}
+
+
+class JinlinAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema documents the answers every operation can give: 401 when it
+    needs a token, 400 (malformed body) and 422 (invalid input) when it takes input."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if operation.get("security"):
+                    responses.setdefault("401", {"description": "Unauthorized", **_ERROR_BODY})
+                    responses.setdefault("403", {"description": "Forbidden", **_ERROR_BODY})
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    # Unknown ids, and objects the caller may not see (their existence not revealed).
+                    responses.setdefault("404", {"description": "Not Found", **_ERROR_BODY})
+                if operation.get("requestBody"):
+                    responses.setdefault("400", {"description": "Bad Request", **_ERROR_BODY})
+                if operation.get("requestBody") or operation.get("parameters"):
+                    responses.setdefault("422", {"description": "Unprocessable Entity", **_ERROR_BODY})
+        return schema
+
+
+api = JinlinAPI(
     title="Jinlin 近邻 API",
     version="1",
     auth=BearerToken(),

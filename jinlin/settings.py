@@ -139,6 +139,9 @@ STAFF_PASSWORD_MIN_LENGTH = int(os.environ.get("JINLIN_STAFF_PASSWORD_MIN_LENGTH
 STAFF_IDLE_MINUTES = int(os.environ.get("JINLIN_STAFF_IDLE_MINUTES", "30"))
 # The demo (public demo key): the demo password is allowed only here.
 JINLIN_DEMO_MODE = env_bool("JINLIN_DEMO_MODE", SECRET_KEY == DEMO_SECRET_KEY)
+# Second factor of staff (core/totp.py): off | optional | required; empty: optional in demo mode,
+# required outside it.
+STAFF_TOTP = os.environ.get("JINLIN_STAFF_TOTP", "").strip().lower()
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "中文"), ("en", "English")]

@@ -20,7 +20,7 @@ from jinlin.core.models import OrgUnit, User
 
 from . import selectors, services
 from .machine import Status, action_label
-from .models import Case, CasePhoto, Channel, Rating, TimelineEntry
+from .models import Case, CaseKind, CasePhoto, Channel, Rating, Tier, TimelineEntry
 
 router = Router(tags=["cases"])
 PAGE_SIZE = 20
@@ -28,6 +28,12 @@ MAX_PAGE_SIZE = 100
 # Deep pages by number cost an OFFSET; past this, page by cursor (`after`). Also keeps the
 # OFFSET inside a 64-bit integer whatever a client sends.
 MAX_PAGE_NUMBER = 100_000
+
+
+def one_of(*values: Any, **kwargs: Any) -> Any:
+    """A string field documented as an enum in the OpenAPI schema; the values are still checked
+    by the services (so refusals keep their translated messages)."""
+    return Field(json_schema_extra={"enum": [str(v) if v is not None else None for v in values]}, **kwargs)
 
 
 # ---------------------------------------------------------------- schemas
@@ -59,7 +65,7 @@ class CategoryOut(Schema):
     name: str
     parent_code: str | None
     department: OrgRef | None
-    default_tier: str
+    default_tier: str = one_of(*Tier.values)
 
 
 class OwnerOut(Schema):
@@ -80,14 +86,14 @@ class CaseRef(Schema):
 class CaseOut(Schema):
     id: int
     number: str
-    kind: str
+    kind: str = one_of(*CaseKind.values)
     title: str
     description: str
     category: CategoryRef | None
-    tier: str
-    status: str
+    tier: str = one_of(*Tier.values)
+    status: str = one_of(*Status.values)
     status_label: str
-    channel: str
+    channel: str = one_of(*Channel.values)
     owner: OwnerOut
     due_at: datetime
     supervision_due_at: datetime | None
@@ -105,7 +111,7 @@ class CaseOut(Schema):
     reporter: ReporterOut
     result: str
     resolved_level: str
-    rating: str
+    rating: str = one_of(*Rating.values, "", description="empty until rated")
     rating_comment: str
     rating_deadline: datetime | None
     merged_into: CaseRef | None
@@ -160,7 +166,7 @@ class DuplicateOut(Schema):
     id: int | None = Field(description="null when the viewer may not open that case")
     number: str | None
     title: str
-    status: str
+    status: str = one_of(*Status.values)
     status_label: str
 
 
@@ -202,16 +208,16 @@ class CaseIn(Schema):
     lat: float | None = None
     lng: float | None = None
     address: str | None = None
-    channel: str | None = None
+    channel: str | None = one_of(*Channel.values, None, default=None)
     on_behalf_of_phone: str | None = None
     contact_name: str | None = None
-    tier: str | None = None
-    kind: str | None = None
+    tier: str | None = one_of(*Tier.values, None, default=None)
+    kind: str | None = one_of(*CaseKind.values, None, default=None)
 
 
 class AcceptIn(Schema):
     category_code: str | None = None
-    tier: str | None = None
+    tier: str | None = one_of(*Tier.values, None, default=None)
     note: str = ""
 
 
@@ -231,7 +237,7 @@ class ResolveIn(Schema):
 
 
 class EvaluateIn(Schema):
-    rating: str = Field(description=" | ".join(Rating.values))
+    rating: str = one_of(*Rating.values, description=" | ".join(Rating.values))
     comment: str = ""
 
 

@@ -204,6 +204,9 @@ class StaffSessionMiddleware:
                 request.session[_LAST_SEEN] = now
             if user.must_change_password and not _may_pass(request.path):
                 return redirect("core:password")
+            gate = _second_factor_gate(request, user)
+            if gate is not None:
+                return gate
         return self.get_response(request)
 
 
@@ -215,3 +218,31 @@ def _session_started(sender, request, user, **kwargs):
 
 def _may_pass(path: str) -> bool:
     return path.startswith(("/password/", "/logout/", "/static/", "/i18n/", "/api/"))
+
+
+def _second_factor_gate(request, user):
+    """A session that has not passed the second factor (core/totp.py): one logged in some other
+    way than the login page's code step (the admin site's login) is ended; in required mode an
+    un-enrolled staff member may only enrol. Checked once per session when nothing is due."""
+    from django.contrib.auth import logout
+    from django.shortcuts import redirect
+
+    from . import totp
+
+    if request.session.get(totp.SESSION_OK):
+        return None
+    if totp.code_required(user):
+        logout(request)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse({"detail": _("Log in with your code from the authenticator app.")}, status=401)
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if totp.must_enrol(user):
+        if request.path.startswith(("/account/two-factor/", "/logout/", "/static/", "/i18n/", "/api/")):
+            return None
+        return redirect("core:totp_enrol")
+    request.session[totp.SESSION_OK] = True
+    return None

@@ -130,13 +130,20 @@ class UserAdmin(AuditedAdmin):
     )
     readonly_fields = ("phone_masked", "failed_logins", "locked_until", "last_login", "date_joined")
     inlines = (RoleAssignmentInline,)
-    actions = ("unlock_logins",)
+    actions = ("unlock_logins", "reset_two_factor")
 
     @admin.action(description=_("Lift login throttles and locks (all addresses)"))
     def unlock_logins(self, request, queryset):
         for user in queryset:
             services.auth_unlock(actor=request.user, user=user)
         self.message_user(request, _("Login throttles lifted for %(count)d accounts.") % {"count": queryset.count()})
+
+    @admin.action(description=_("Reset two-step login (lost phone)"))
+    def reset_two_factor(self, request, queryset):
+        from . import totp
+
+        done = sum(totp.totp_reset(actor=request.user, user=user) for user in queryset)
+        self.message_user(request, _("Two-step login reset for %(count)d accounts.") % {"count": done})
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "language":

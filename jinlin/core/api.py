@@ -3,9 +3,9 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from . import accounts, ratelimit, selectors, services
+from . import accounts, ratelimit, selectors, services, totp
 from .http import AuthedRequest, json_response
 from .models import OrgKind, OrgUnit
 
@@ -15,6 +15,9 @@ router = Router(tags=["accounts"])
 class TokenIn(Schema):
     phone: str
     password: str
+    totp: str | None = Field(
+        default=None, description="Staff with two-step login: the six-digit code of the app, or a recovery code."
+    )
 
 
 class TokenOut(Schema):
@@ -23,7 +26,7 @@ class TokenOut(Schema):
 
 
 class ErrorOut(Schema):
-    detail: str
+    detail: str | list
 
 
 class RoleOrgOut(Schema):
@@ -48,9 +51,10 @@ class MeOut(Schema):
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 423: ErrorOut, 429: ErrorOut})
 def token_create(request: HttpRequest, payload: TokenIn) -> HttpResponse | Status:
-    """Exchange a phone and password for a bearer token. After a few wrong passwords from one
-    address the address waits before trying that phone again, longer after each failure (429
-    with Retry-After); other addresses are not affected. Unknown phones are answered alike."""
+    """Exchange a phone and password (and, for staff with two-step login, `totp`) for a bearer
+    token. After a few wrong passwords from one address the address waits before trying that
+    phone again, longer after each failure (429 with Retry-After); other addresses are not
+    affected. Unknown phones are answered alike."""
     try:
         ratelimit.check("login")
         user = services.auth_login(phone=payload.phone, password=payload.password)
@@ -60,6 +64,17 @@ def token_create(request: HttpRequest, payload: TokenIn) -> HttpResponse | Statu
         if exc.code == "throttled":
             return _too_many(request, exc.message, exc.retry_after)
         return Status(423 if exc.code == "locked" else 401, {"detail": exc.message})
+    if totp.code_required(user):
+        if not payload.totp:
+            return Status(401, {"detail": _("This account uses two-step login: send the app's code as totp.")})
+        try:
+            totp.totp_verify(user=user, code=payload.totp)
+        except totp.TotpError as exc:
+            if exc.retry_after:
+                return _too_many(request, exc.message, exc.retry_after)
+            return Status(401, {"detail": exc.message})
+    elif totp.must_enrol(user):
+        return Status(401, {"detail": _("Your role needs two-step login: set it up on the web first.")})
     key, token = services.api_token_issue(user=user)
     return Status(200, {"token": key, "expires_at": token.expires_at})
 

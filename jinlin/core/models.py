@@ -472,3 +472,23 @@ class IdempotentReply(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} ({self.key})"
+
+
+class TotpDevice(models.Model):
+    """A staff member's second factor (等保 two factors): a TOTP secret, encrypted at rest, and
+    ten one-time recovery codes stored as hashes. `confirmed_at` is set by the first good code;
+    `last_step` is the time step of the last code accepted, so a code cannot be used twice."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField(_("secret"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    recovery_codes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self):
+        return f"TOTP {self.user_id}"

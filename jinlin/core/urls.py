@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_accounts
+from . import system_views, totp_views, views, views_accounts
 
 app_name = "core"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("accounts/", views_accounts.account_list, name="accounts"),
     path("accounts/<int:pk>/", views_accounts.account_detail, name="account"),
+    path("login/code/", totp_views.verify_view, name="totp_verify"),
+    path("account/two-factor/", totp_views.enrol_view, name="totp_enrol"),
+    path("system/tasks/", system_views.periodic_tasks, name="periodic_tasks"),
 ]

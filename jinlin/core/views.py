@@ -16,7 +16,7 @@ from django.views.i18n import set_language
 
 from jinlin.core.models import User
 
-from . import accounts, selectors, services
+from . import accounts, selectors, services, totp, totp_views
 from .context_processors import LARGE_TEXT_COOKIE
 from .forms import AuditFilterForm, LoginForm, PasswordChangeForm
 from .models import Role
@@ -64,8 +64,10 @@ def login_view(request):
         if form.is_valid():
             user = form.user
             assert user is not None  # a valid form has found its user
+            if totp.code_required(user):
+                return totp_views.begin_code_step(request, user, next_url)
             login(request, user, backend=PHONE_BACKEND)
-            response: HttpResponse = redirect(next_url or "core:home")
+            response: HttpResponse = redirect("core:totp_enrol" if totp.must_enrol(user) else next_url or "core:home")
             _carry_preferences(request, user, response)
             return response
         # 429 with Retry-After as on /api/auth/token; every other refusal is a plain bad request.

@@ -19,7 +19,7 @@ PAGE_SIZE = 20
 
 
 class ErrorOut(Schema):
-    detail: str
+    detail: str | list
 
 
 class PhoneIn(Schema):
