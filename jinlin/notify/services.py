@@ -28,9 +28,9 @@ from .selectors import broadcast_recipients, group_channels_for
 Text = str | Callable[[User], str]
 
 
-def _in_language(user: User, text: Text) -> str:
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return str(text(user) if callable(text) else text)
+def _text(user: User, text: Text) -> str:
+    """`text` for `user` in the language active now."""
+    return str(text(user) if callable(text) else text)
 
 
 def quiet_until(profile: NotifyProfile | None, now: datetime) -> datetime | None:
@@ -112,39 +112,47 @@ def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: 
     everyone = {u.pk for people, *_rest in batch for u in people}
     profiles = {p.user_id: p for p in NotifyProfile.objects.filter(user__in=everyone)}
     rows, deliveries = [], []
-    for people, kind, title, body, link, data in batch:
-        for user in people:
-            note = Notification(
-                recipient=user,
-                kind=kind,
-                title=_in_language(user, title)[:200],
-                body=_in_language(user, body),
-                link=(link(user) if callable(link) else link)[:300],
-                data=data or {},
-                broadcast=broadcast,
-                created_at=now,
-            )
-            rows.append(note)
-            profile = profiles.get(user.pk)
-            chosen = profile.channels.get(kind, default_channels(kind)) if profile else default_channels(kind)
-            for name in chosen:
-                address = user.phone if name == "sms" else (profile.email if profile and name == "email" else "")
-                if not address:
-                    continue
-                held = quiet_until(profile, now) if held_by_quiet_hours(kind, name) else None
-                text = _in_language(user, sms) if (sms is not None and name == "sms") else f"{note.title}\n{note.body}"
-                deliveries.append(
-                    Delivery(
-                        notification=note,
-                        channel=name,
-                        kind=kind,
-                        address=address,
-                        text=text.strip(),
-                        held_for_quiet_hours=held is not None,
-                        next_attempt_at=held or now,
-                        created_at=now,
-                    )
+    # The recipient's language is activated only when it changes from the previous recipient's:
+    # a sweep tells thousands, nearly all in one language. Restored afterwards.
+    current = None
+    with translation.override(translation.get_language()):
+        for people, kind, title, body, link, data in batch:
+            for user in people:
+                language = user.language or settings.LANGUAGE_CODE
+                if language != current:
+                    translation.activate(language)
+                    current = language
+                note = Notification(
+                    recipient=user,
+                    kind=kind,
+                    title=_text(user, title)[:200],
+                    body=_text(user, body),
+                    link=(link(user) if callable(link) else link)[:300],
+                    data=data or {},
+                    broadcast=broadcast,
+                    created_at=now,
                 )
+                rows.append(note)
+                profile = profiles.get(user.pk)
+                chosen = profile.channels.get(kind, default_channels(kind)) if profile else default_channels(kind)
+                for name in chosen:
+                    address = user.phone if name == "sms" else (profile.email if profile and name == "email" else "")
+                    if not address:
+                        continue
+                    held = quiet_until(profile, now) if held_by_quiet_hours(kind, name) else None
+                    text = _text(user, sms) if (sms is not None and name == "sms") else f"{note.title}\n{note.body}"
+                    deliveries.append(
+                        Delivery(
+                            notification=note,
+                            channel=name,
+                            kind=kind,
+                            address=address,
+                            text=text.strip(),
+                            held_for_quiet_hours=held is not None,
+                            next_attempt_at=held or now,
+                            created_at=now,
+                        )
+                    )
     with transaction.atomic():
         Notification.objects.bulk_create(rows)
         if deliveries:
