@@ -136,6 +136,11 @@ def _cached(cache: TableCache, model: Any, ids: set) -> dict:
     return found
 
 
+def org_units(ids: set[int]) -> dict[int, OrgUnit]:
+    """{id: unit} from the per-process cache of org units (one query for those it lacks)."""
+    return _cached(_units, OrgUnit, ids)
+
+
 def with_related(cases: list[Case]) -> list[Case]:
     """`cases` with owner unit, grid, community and merged-into survivor attached, as
     select_related would have (one small query for the units the cache misses, none once warm)."""

@@ -27,6 +27,7 @@ from jinlin.core import ratelimit
 from jinlin.core.http import AuthedRequest
 from jinlin.core.models import Role, User
 from jinlin.core.scope import has_role
+from jinlin.core.selectors import COUNT_CAP, capped_count
 
 from . import forms, rules, selectors, services
 from .machine import Status, TransitionNotAllowed, action_label
@@ -38,11 +39,6 @@ PUBLIC_PAGE_SIZE = 10
 
 def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-# The figure above a work list counts at most this many cases ("more than 1,000"): a plain
-# figure for a unit's queue without a COUNT over every case of a wide scope on each page.
-COUNT_CAP = 1000
 
 
 @dataclass
@@ -67,7 +63,7 @@ def _keyset_page(request: AuthedRequest, queryset: QuerySet, size: int | None = 
         except ValidationError:
             after = None
     rows = list(matching[: size + 1])
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    count = capped_count(queryset)  # "more than 1,000" past the cap, as the home cards count
     return KeysetPage(
         object_list=rows[:size],
         count=min(count, COUNT_CAP),

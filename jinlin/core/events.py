@@ -38,7 +38,21 @@ class Event:
 
 
 Subscriber = Callable[[Event], None]
+BatchSubscriber = Callable[[list[Event]], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+
+def handles_batches(many: BatchSubscriber) -> Callable[[Subscriber], Subscriber]:
+    """Give a subscriber a set-wise form: `deliver_all` hands `many` a whole batch of events of
+    one name (a sweeper chunk) instead of calling the subscriber once per event, so it can read
+    and write with one query per batch. If `many` fails, each event is handed to the subscriber
+    alone, so one bad event never silences the rest."""
+
+    def decorator(fn: Subscriber) -> Subscriber:
+        fn.many = many  # type: ignore[attr-defined]
+        return fn
+
+    return decorator
 
 
 def subscribe(*patterns: str) -> Callable[[Subscriber], Subscriber]:
@@ -76,6 +90,32 @@ def deliver(event: Event) -> None:
             logger.exception("subscriber %s failed on %s", getattr(fn, "__qualname__", fn), event.name)
 
 
+def deliver_all(events: list[Event]) -> None:
+    """Hand a batch of events to their subscribers: set-wise to those that handle batches
+    (`handles_batches`), one event at a time to the others, in the order events were emitted."""
+    by_name: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        by_name[event.name].append(event)
+    for name, batch in by_name.items():
+        for fn in subscribers_of(name):
+            many = getattr(fn, "many", None)
+            if many is not None and len(batch) > 1:
+                try:
+                    many(batch)
+                    continue
+                except Exception:
+                    logger.exception("subscriber %s failed on a batch of %s; one at a time", _name(fn), name)
+            for event in batch:
+                try:
+                    fn(event)
+                except Exception:
+                    logger.exception("subscriber %s failed on %s", _name(fn), event.name)
+
+
+def _name(fn: Subscriber) -> str:
+    return str(getattr(fn, "__qualname__", fn))
+
+
 def emit(name: str, /, *, using: str | None = None, **payload: Any) -> Event:
     """Announce `name` after the current transaction commits (at once outside a transaction)."""
     event = Event(name, payload)
@@ -85,13 +125,9 @@ def emit(name: str, /, *, using: str | None = None, **payload: Any) -> Event:
 
 def emit_each(name: str, payloads: Iterable[dict[str, Any]], /, *, using: str | None = None) -> list[Event]:
     """`emit(name, **payload)` for each payload, with one after-commit hook for them all: a
-    set-based write (the SLA sweeper) announces a thousand rows at a time."""
+    set-based write (the SLA sweeper) announces a thousand rows at a time, and subscribers that
+    handle batches (`handles_batches`) take them set-wise."""
     batch = [Event(name, dict(payload)) for payload in payloads]
-
-    def deliver_all() -> None:
-        for event in batch:
-            deliver(event)
-
     if batch:
-        transaction.on_commit(deliver_all, using=using)
+        transaction.on_commit(lambda: deliver_all(batch), using=using)
     return batch

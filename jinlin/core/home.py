@@ -2,19 +2,19 @@
 
 Core draws the home page but cannot know the domains, so each app registers, per role, a function
 that counts what waits for one role binding (`@figures(Role.DISPATCHER)` in the app's `home.py`,
-imported by its AppConfig.ready). Counts are capped (COUNT_CAP): a card says "999+" rather than
-counting a city's backlog on every visit to the home page.
+imported by its AppConfig.ready). Counts are capped (COUNT_CAP): a card says "1000+" rather than
+counting a city's backlog on every visit to the home page; the cap and the count are the lists'
+(core.selectors.capped_count).
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from .models import RoleAssignment, User
+from .selectors import COUNT_CAP, capped_count
 
-COUNT_CAP = 999
+__all__ = ["COUNT_CAP", "Figure", "capped_count", "figures", "figures_for"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,3 @@ def figures(*roles: str) -> Callable[[FigureSource], FigureSource]:
 
 def figures_for(user: User, assignment: RoleAssignment) -> list[Figure]:
     return [figure for source in _sources.get(assignment.role, []) for figure in source(user, assignment)]
-
-
-def capped_count(queryset: QuerySet) -> int:
-    """The number of rows, counted no further than just past COUNT_CAP."""
-    return queryset.order_by()[: COUNT_CAP + 1].count()

@@ -5,6 +5,15 @@ from django.db.models import Q, QuerySet
 from .models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 from .scope import active_assignments, has_role, org_reach_q, prefix_q
 
+# A figure over a list (the keyset pages' "more than 1,000 cases") or on a home card ("1000+")
+# counts no further than this: a plain figure without a COUNT over a city's backlog per request.
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """The number of rows, counted no further than one past COUNT_CAP (more means "over the cap")."""
+    return queryset.order_by()[: COUNT_CAP + 1].count()
+
 
 def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
     """The units of the areas the viewer reaches, and the units they work for (core.scope)."""

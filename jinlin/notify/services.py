@@ -5,6 +5,7 @@ channel. Nothing is sent inside the request; after commit a background task send
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -27,9 +28,9 @@ from .selectors import broadcast_recipients, group_channels_for
 Text = str | Callable[[User], str]
 
 
-def _in_language(user: User, text: Text) -> str:
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return str(text(user) if callable(text) else text)
+def _text(user: User, text: Text) -> str:
+    """`text` for `user` in the language active now."""
+    return str(text(user) if callable(text) else text)
 
 
 def quiet_until(profile: NotifyProfile | None, now: datetime) -> datetime | None:
@@ -57,6 +58,18 @@ def _after_commit_deliver() -> None:
     transaction.on_commit(schedule_delivery)
 
 
+@dataclass
+class Message:
+    """One notice to some people (user ids or users), as `notify` takes it."""
+
+    recipients: list[Any]
+    kind: str
+    title: Text
+    body: Text = ""
+    link: Text = ""
+    data: dict[str, Any] | None = None
+
+
 def notify(
     recipients: Iterable[User],
     kind: str,
@@ -72,44 +85,74 @@ def notify(
     """Tell `recipients` (each once) about `kind`: an in-app row each, and a delivery row per
     channel they chose for this kind, in the caller's transaction. Text may be a callable of the
     recipient, evaluated in their language."""
-    now = now or timezone.now()
     people = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
     if not people:
         return []
-    profiles = {p.user_id: p for p in NotifyProfile.objects.filter(user__in=[u.pk for u in people])}
+    return _write([(people, kind, title, body, link, data)], broadcast=broadcast, sms=sms, now=now)
+
+
+def notify_many(messages: list[Message], *, now: datetime | None = None) -> list[Notification]:
+    """`notify` for many messages at once (a sweeper chunk's thousand urges): recipients given by
+    id are read in one query, their preferences in one, and the rows written by one bulk insert
+    per table in one transaction. Each message tells each of its recipients once, inactive people
+    never."""
+    ids = {r for m in messages for r in m.recipients if isinstance(r, int)}
+    users = User.objects.filter(pk__in=ids, is_active=True).in_bulk() if ids else {}
+    batch = []
+    for m in messages:
+        found = (users.get(r) if isinstance(r, int) else r for r in m.recipients)
+        people = list({u.pk: u for u in found if u is not None and u.is_active}.values())
+        if people:
+            batch.append((people, m.kind, m.title, m.body, m.link, m.data))
+    return _write(batch, now=now) if batch else []
+
+
+def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None):
+    now = now or timezone.now()
+    everyone = {u.pk for people, *_rest in batch for u in people}
+    profiles = {p.user_id: p for p in NotifyProfile.objects.filter(user__in=everyone)}
     rows, deliveries = [], []
-    for user in people:
-        note = Notification(
-            recipient=user,
-            kind=kind,
-            title=_in_language(user, title)[:200],
-            body=_in_language(user, body),
-            link=(link(user) if callable(link) else link)[:300],
-            data=data or {},
-            broadcast=broadcast,
-            created_at=now,
-        )
-        rows.append(note)
-        profile = profiles.get(user.pk)
-        chosen = profile.channels.get(kind, default_channels(kind)) if profile else default_channels(kind)
-        for name in chosen:
-            address = user.phone if name == "sms" else (profile.email if profile and name == "email" else "")
-            if not address:
-                continue
-            held = quiet_until(profile, now) if held_by_quiet_hours(kind, name) else None
-            text = _in_language(user, sms) if (sms is not None and name == "sms") else f"{note.title}\n{note.body}"
-            deliveries.append(
-                Delivery(
-                    notification=note,
-                    channel=name,
+    # The recipient's language is activated only when it changes from the previous recipient's:
+    # a sweep tells thousands, nearly all in one language. Restored afterwards.
+    current = None
+    with translation.override(translation.get_language()):
+        for people, kind, title, body, link, data in batch:
+            for user in people:
+                language = user.language or settings.LANGUAGE_CODE
+                if language != current:
+                    translation.activate(language)
+                    current = language
+                note = Notification(
+                    recipient=user,
                     kind=kind,
-                    address=address,
-                    text=text.strip(),
-                    held_for_quiet_hours=held is not None,
-                    next_attempt_at=held or now,
+                    title=_text(user, title)[:200],
+                    body=_text(user, body),
+                    link=(link(user) if callable(link) else link)[:300],
+                    data=data or {},
+                    broadcast=broadcast,
                     created_at=now,
                 )
-            )
+                rows.append(note)
+                profile = profiles.get(user.pk)
+                chosen = profile.channels.get(kind, default_channels(kind)) if profile else default_channels(kind)
+                for name in chosen:
+                    address = user.phone if name == "sms" else (profile.email if profile and name == "email" else "")
+                    if not address:
+                        continue
+                    held = quiet_until(profile, now) if held_by_quiet_hours(kind, name) else None
+                    text = _text(user, sms) if (sms is not None and name == "sms") else f"{note.title}\n{note.body}"
+                    deliveries.append(
+                        Delivery(
+                            notification=note,
+                            channel=name,
+                            kind=kind,
+                            address=address,
+                            text=text.strip(),
+                            held_for_quiet_hours=held is not None,
+                            next_attempt_at=held or now,
+                            created_at=now,
+                        )
+                    )
     with transaction.atomic():
         Notification.objects.bulk_create(rows)
         if deliveries:

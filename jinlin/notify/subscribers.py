@@ -5,23 +5,31 @@ person) hear of work sent to them; owner and supervisors hear of urges, overdue 
 supervision; whistle targets hear of the whistle with the 报到 deadline; dispatchers hear of a new
 case the platform did not dispatch itself. No one is told about their own action. Subscribers
 only write a few rows (notify's outbox); nothing is sent inside the request.
+
+Set-wise: a batch of events (a sweeper chunk announces up to a thousand) is read with one query
+per kind of row and written with one `notify_many`, not a handful of queries per case
+(docs/performance.md §8).
 """
 
 import contextlib
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jinlin.cases import rules
+from jinlin.cases.cache import TableCache
 from jinlin.cases.models import Case, CaseFollow, CaseReporter, TimelineEntry
-from jinlin.core.events import Event, subscribe
+from jinlin.cases.selectors import org_units
+from jinlin.core.events import Event, handles_batches, subscribe
 from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
-from jinlin.core.scope import covers
+from jinlin.core.scope import reach_code
 
-from .services import notify
+from .services import Message, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -31,135 +39,214 @@ TO_OWNER = {"dispatched", "transferred", "returned"}
 TO_OVERSIGHT = {"urged", "overdue", "supervised"}
 
 
-def reporters_and_followers(case: Case) -> list[User]:
-    ids = set(CaseReporter.objects.filter(case=case).values_list("user_id", flat=True))
-    ids |= set(CaseFollow.objects.filter(case=case).values_list("user_id", flat=True))
-    if case.reporter_id:
-        ids.add(case.reporter_id)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
-
-
-def unit_handlers(unit_ids: list[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_assignments__org_id__in=unit_ids,
-            role_assignments__is_active=True,
-            role_assignments__role__in=rules.HANDLER_ROLES,
-        ).distinct()
+def _load_oversight() -> list[tuple[str, int, str]]:
+    """(role, user id, reach code) of every active dispatcher and supervisor binding."""
+    bindings = (
+        RoleAssignment.objects.filter(role__in=AREA_ROLES, is_active=True, user__is_active=True)
+        .select_related("org")
+        .order_by()  # with ORDER BY id SQLite walks every role binding instead of the role index
     )
+    return [(a.role, a.user_id, code) for a in bindings if (code := reach_code(a)) is not None]
 
 
-def _area_people(case: Case, role: str) -> list[User]:
-    """People whose `role` binding reaches the case's place (dispatchers, supervisors)."""
-    bindings = RoleAssignment.objects.filter(role=role, is_active=True, user__is_active=True).select_related(
-        "org", "user"
-    )
-    return list({a.user_id: a.user for a in bindings if covers(a, case.scope_code)}.values())
+# Dispatchers and supervisors whose area reaches a case, read once per process (cases.cache:
+# dropped on any save of a binding, a user or a unit in this process, re-read after 60 s in the
+# others). Whether each is still active is checked when the users are read.
+AREA_ROLES = (Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
+_oversight = TableCache("notify_oversight", _load_oversight, RoleAssignment, User, OrgUnit)
 
 
-def owners(case: Case) -> list[User]:
-    if case.owner_user_id:
-        return [case.owner_user]
-    return unit_handlers([case.owner_unit_id]) if case.owner_unit_id else []
+class Batch:
+    """What the subscriber reads for a batch of case events (one event from an action, a
+    thousand from a sweep chunk): cases, entries, reporters, followers and unit handlers with one
+    query each for the whole batch; the messages collected and written by one `notify_many`."""
 
+    def __init__(self, events: list[Event]) -> None:
+        # Without the encrypted contact fields, which no notice shows.
+        self.cases = Case.objects.defer("address", "contact_phone").in_bulk(
+            {e.get("case_id") for e in events if e.get("case_id")}
+        )
+        # A new case's entry is not read: its event says itself whether it replays the past (live).
+        entry_ids = {e.get("entry_id") for e in events if e.get("entry_id") and e.name != "case.submitted"}
+        self.entries = TimelineEntry.objects.in_bulk(entry_ids) if entry_ids else {}
+        self._reporters: dict[int, set[int]] | None = None
+        self._followers: dict[int, set[int]] | None = None
+        self._handlers: dict[int, set[int]] = {}
+        self._oversight: list[tuple[str, int, str]] | None = None
+        self.messages: list[Message] = []
 
-def _link(case: Case):
-    """The case page for those who may read it; the follow card (public fields and the outcome)
-    for someone who only follows it (我也关注)."""
-    readers = {case.reporter_id, case.submitted_by_id}
-    readers |= set(CaseReporter.objects.filter(case=case).values_list("user_id", flat=True))
-    followers_only = set(CaseFollow.objects.filter(case=case).values_list("user_id", flat=True)) - readers
-    detail = reverse("cases:detail", args=[case.pk])
-    card = reverse("cases:follow", args=[case.pk])
-    return lambda user: card if user.pk in followers_only else detail
+    def _by_case(self, model) -> dict[int, set[int]]:
+        out: dict[int, set[int]] = defaultdict(set)
+        for case_id, user_id in model.objects.filter(case_id__in=list(self.cases)).values_list("case_id", "user_id"):
+            out[case_id].add(user_id)
+        return out
+
+    def reporters(self, case: Case) -> set[int]:
+        if self._reporters is None:
+            self._reporters = self._by_case(CaseReporter)
+        return self._reporters.get(case.pk, set())
+
+    def followers(self, case: Case) -> set[int]:
+        if self._followers is None:
+            self._followers = self._by_case(CaseFollow)
+        return self._followers.get(case.pk, set())
+
+    def reporters_and_followers(self, case: Case) -> list[int]:
+        ids = self.reporters(case) | self.followers(case)
+        if case.reporter_id:
+            ids.add(case.reporter_id)
+        return sorted(ids)
+
+    def unit_handlers(self, unit_ids: list[int]) -> list[int]:
+        missing = [u for u in unit_ids if u and u not in self._handlers]
+        if missing:
+            for unit_id in missing:
+                self._handlers[unit_id] = set()
+            rows = RoleAssignment.objects.filter(
+                org_id__in=missing, is_active=True, role__in=rules.HANDLER_ROLES
+            ).values_list("org_id", "user_id")
+            for unit_id, user_id in rows:
+                self._handlers[unit_id].add(user_id)
+        return sorted({pk for u in unit_ids if u for pk in self._handlers.get(u, ())})
+
+    def area_people(self, case: Case, role: str) -> list[int]:
+        """People whose `role` binding reaches the case's place (dispatchers, supervisors)."""
+        if self._oversight is None:
+            self._oversight = _oversight.get()
+        return sorted({uid for r, uid, code in self._oversight if r == role and case.scope_code.startswith(code)})
+
+    def owners(self, case: Case) -> list[int]:
+        if case.owner_user_id:
+            return [case.owner_user_id]
+        return self.unit_handlers([case.owner_unit_id]) if case.owner_unit_id else []
+
+    def link(self, case: Case):
+        """The case page for those who may read it; the follow card (public fields and the
+        outcome) for someone who only follows it (我也关注)."""
+        detail = reverse("cases:detail", args=[case.pk])
+        card = reverse("cases:follow", args=[case.pk])
+
+        def link(user: User) -> str:
+            # Reporters are read only when a recipient follows the case.
+            if user.pk not in self.followers(case) or user.pk in {case.reporter_id, case.submitted_by_id}:
+                return detail
+            return detail if user.pk in self.reporters(case) else card
+
+        return link
+
+    def send(self, people: list[int], event: str, case: Case, actor_id, *, to_reporter: bool, body: str = "", **extra):
+        people = [pk for pk in people if pk != actor_id]
+        if not people:
+            return
+        self.messages.append(
+            Message(
+                recipients=people,
+                kind=f"case.{event}",
+                title=lambda u, e=event, c=case, r=to_reporter, x=extra: _title(e, c, to_reporter=r, **x),
+                body=body or case.title,
+                link=self.link(case),
+                data={"case_id": case.pk},
+            )
+        )
+
+    def flush(self) -> None:
+        notify_many(self.messages)
+        self.messages = []
 
 
 def _unit_name(unit_id) -> str:
-    return OrgUnit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or "" if unit_id else ""
+    if not unit_id:
+        return ""
+    unit = org_units({unit_id}).get(unit_id)
+    return unit.name if unit is not None else ""
+
+
+# Marked lazily once; `_title` translates only the one it needs (a sweep titles thousands).
+TO_REPORTER_TITLES = {
+    "accepted": gettext_lazy("Your request %(n)s was accepted"),
+    "rejected": gettext_lazy("Your request %(n)s was not accepted"),
+    "dispatched": gettext_lazy("Your request %(n)s was passed to %(unit)s"),
+    "resolved": gettext_lazy("Your request %(n)s was resolved: please rate it"),
+    "closed": gettext_lazy("Your request %(n)s is closed"),
+    "published": gettext_lazy("Your request %(n)s is on the public board"),
+    "commented": gettext_lazy("A reply about your request %(n)s"),
+}
+TO_STAFF_TITLES = {
+    "submitted": gettext_lazy("New case %(n)s waits for dispatch"),
+    "dispatched": gettext_lazy("Case %(n)s was dispatched to you"),
+    "transferred": gettext_lazy("Case %(n)s was transferred to you"),
+    "returned": gettext_lazy("Case %(n)s was returned"),
+    "urged": gettext_lazy("Case %(n)s was urged"),
+    "overdue": gettext_lazy("Case %(n)s is overdue"),
+    "supervised": gettext_lazy("Case %(n)s is under supervision"),
+    "escalated": gettext_lazy("Whistle (吹哨) on case %(n)s: report in by %(due)s"),
+}
 
 
 def _title(event: str, case: Case, *, to_reporter: bool, unit: str = "", due: str = "") -> str:
-    n = case.number
-    if to_reporter:
-        texts = {
-            "accepted": _("Your request %(n)s was accepted"),
-            "rejected": _("Your request %(n)s was not accepted"),
-            "dispatched": _("Your request %(n)s was passed to %(unit)s"),
-            "resolved": _("Your request %(n)s was resolved: please rate it"),
-            "closed": _("Your request %(n)s is closed"),
-            "published": _("Your request %(n)s is on the public board"),
-            "commented": _("A reply about your request %(n)s"),
-        }
-    else:
-        texts = {
-            "submitted": _("New case %(n)s waits for dispatch"),
-            "dispatched": _("Case %(n)s was dispatched to you"),
-            "transferred": _("Case %(n)s was transferred to you"),
-            "returned": _("Case %(n)s was returned"),
-            "urged": _("Case %(n)s was urged"),
-            "overdue": _("Case %(n)s is overdue"),
-            "supervised": _("Case %(n)s is under supervision"),
-            "escalated": _("Whistle (吹哨) on case %(n)s: report in by %(due)s"),
-        }
-    return texts[event] % {"n": n, "unit": unit, "due": due}
+    text = (TO_REPORTER_TITLES if to_reporter else TO_STAFF_TITLES)[event]
+    return str(text) % {"n": case.number, "unit": unit, "due": due}
 
 
-def _send(people: list[User], event: str, case: Case, actor_id, *, to_reporter: bool, body: str = "", **extra) -> None:
-    people = [u for u in people if u.pk != actor_id]
-    if not people:
+def on_case_events(events: list[Event]) -> None:
+    """Who hears what for a batch of case events: read set-wise, written by one notify_many."""
+    if not getattr(settings, "NOTIFY_CASE_EVENTS", True):  # off only in a bench run that measures its cost
         return
-    notify(
-        people,
-        f"case.{event}",
-        title=lambda u: _title(event, case, to_reporter=to_reporter, **extra),
-        body=body or case.title,
-        link=_link(case),
-        data={"case_id": case.pk},
-    )
+    batch = Batch(events)
+    for event in events:
+        _handle(batch, event)
+    batch.flush()
 
 
 @subscribe("case.*")
+@handles_batches(on_case_events)
 def on_case_event(event: Event) -> None:
+    on_case_events([event])
+
+
+def _handle(batch: Batch, event: Event) -> None:
     name = event.name.split(".", 1)[1]
-    case = Case.objects.select_related("owner_user").filter(pk=event.get("case_id")).first()
+    case = batch.cases.get(event.get("case_id"))
     if case is None:
         return
     actor_id = event.get("actor_id")
-    entry = TimelineEntry.objects.filter(pk=event.get("entry_id")).first() if event.get("entry_id") else None
+    entry = batch.entries.get(event.get("entry_id")) if event.get("entry_id") else None
     if entry is not None and event.at - entry.at > REPLAY_AGE:
         return  # a replay of the past (an import, the demo's history) tells no one
+    send = batch.send
 
     if name == "submitted":
         # A live case the platform did not dispatch itself waits in the dispatchers' queue.
         if (
             event.get("live", True)
+            and (entry is None or event.at - entry.at <= REPLAY_AGE)
             and case.status == "submitted"
             and not (case.suggestions or {}).get("auto_dispatched")
         ):
-            _send(_area_people(case, Role.DISPATCHER), name, case, actor_id, to_reporter=False)
+            send(batch.area_people(case, Role.DISPATCHER), name, case, actor_id, to_reporter=False)
         return
     if name in OUTCOMES:
         unit = _unit_name(event.get("owner_unit_id") or case.owner_unit_id)
         body = case.result if name == "resolved" and case.result else ""
-        _send(reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=body, unit=unit)
+        send(batch.reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=body, unit=unit)
     if name in TO_OWNER:
         assignee = event.get("assignee_id")
         if assignee:
-            people = list(User.objects.filter(pk=assignee, is_active=True))
+            people = [assignee]
         else:
             unit_id = event.get("owner_unit_id") or case.owner_unit_id
-            people = unit_handlers([unit_id]) if unit_id else []
+            people = batch.unit_handlers([unit_id]) if unit_id else []
             if name == "returned":
-                people += _area_people(case, Role.DISPATCHER)
-        _send(people, name, case, actor_id, to_reporter=False)
+                people += batch.area_people(case, Role.DISPATCHER)
+        send(people, name, case, actor_id, to_reporter=False)
     elif name in TO_OVERSIGHT:
-        people = owners(case) + _area_people(case, Role.DISCIPLINE_SUPERVISOR)
-        _send(people, name, case, actor_id, to_reporter=False, body=(entry.note if entry else "") or case.title)
+        people = batch.owners(case) + batch.area_people(case, Role.DISCIPLINE_SUPERVISOR)
+        send(people, name, case, actor_id, to_reporter=False, body=(entry.note if entry else "") or case.title)
     elif name == "escalated":
         due = event.get("report_due_at") or ""
         with contextlib.suppress(ValueError):
             due = timezone.localtime(datetime.fromisoformat(due)).strftime("%m-%d %H:%M") if due else ""
-        _send(unit_handlers(list(event.get("target_unit_ids") or [])), name, case, actor_id, to_reporter=False, due=due)
+        targets = batch.unit_handlers(list(event.get("target_unit_ids") or []))
+        send(targets, name, case, actor_id, to_reporter=False, due=due)
     elif name == "commented" and entry is not None and (entry.data or {}).get("reply"):
-        _send(reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=entry.note)
+        send(batch.reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=entry.note)

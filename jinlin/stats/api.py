@@ -31,6 +31,7 @@ class MetricsRowOut(Schema):
     intake: int
     merged: int
     repeats: int
+    followers: int
     accepted: int
     accepted_resolved: int
     response_due: int

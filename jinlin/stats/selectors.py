@@ -31,7 +31,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jinlin.cases.models import Category, Rating
+from jinlin.cases.models import CaseFollow, Category, Rating
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import active_assignments, area_codes, prefix_q, reach_code
 
@@ -140,6 +140,8 @@ class MetricsRow:
     intake: int = 0
     merged: int = 0
     repeats: int = 0  # merged duplicates + same-reporter repeats, each case once
+    # 我也关注: residents who followed a case of the row in the period instead of reporting again
+    followers: int = 0
     # 办结率
     accepted: int = 0
     accepted_resolved: int = 0
@@ -206,6 +208,7 @@ class MetricsRow:
         "intake",
         "merged",
         "repeats",
+        "followers",
         "accepted",
         "accepted_resolved",
         "response_due",
@@ -565,6 +568,7 @@ def _rows(cells: Cells, index: int, keys: Iterable[str] = ()) -> dict[str, Metri
             intake=c["intake"],
             merged=c["merged"],
             repeats=c["repeats"],
+            followers=c["followers"],
             accepted=c["accepted"],
             accepted_resolved=c["accepted_resolved"],
             response_due=c["responded"] + c["unresponded_due"],
@@ -625,6 +629,20 @@ def case_metrics_with_trend(
     months_of_period = months_between(date_from, date_to)
     firsts = [date(int(m[:4]), int(m[5:]), 1) for m in months_of_period]
     _fact_cells(cells, facts, ratings, group_by=group_by, spans=spans, live_spans=live_spans, months=firsts, now=now)
+    # Follows (我也关注) by the month they were made, over the followed case's place and unit: a
+    # repeat-complaint signal. Read from the follows themselves (few beside the cases; no rollup).
+    # Asked first on the follows alone: SQLite drives the join from the cases' place otherwise.
+    follows = CaseFollow.objects.filter(created_at__gte=start, created_at__lt=end)
+    _grouped(
+        cells,
+        follows,
+        event="created_at",
+        group_by=group_by,
+        where=_fact_scope(user, org, prefix="case__") if follows.exists() else None,
+        months=firsts,
+        prefix="case__",
+        followers=Count("pk"),
+    )
 
     # Every month of the period gets a row, so a trend line has no holes.
     rows = _rows(cells, 0, months_of_period if group_by == "month" else ())

@@ -464,19 +464,14 @@ def _place_names(community_ids: list) -> dict:
     return out
 
 
-def _followers_of(spots) -> dict[tuple, int]:
-    """How many residents follow the cases of each spot (one query for all of them)."""
+def _followers_per_case(since: datetime) -> dict[int, int]:
+    """How many residents follow each case created since `since` (我也关注; one query)."""
     from django.db.models import Count
 
     from jinlin.cases.models import CaseFollow
 
-    ids = [i for spot in spots for i in spot.ids]
-    if not ids:
-        return {}
-    per_case = dict(
-        CaseFollow.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("pk")).values_list("case_id", "n")
-    )
-    return {tuple(spot.ids): sum(per_case.get(i, 0) for i in spot.ids) for spot in spots}
+    rows = CaseFollow.objects.filter(case__created_at__gte=since).values("case_id").annotate(n=Count("pk"))
+    return {r["case_id"]: r["n"] for r in rows}
 
 
 def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
@@ -495,6 +490,8 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
     for row in rows:
         by_place[row[4]].append(row)
     names = _place_names(list(by_place))
+    # 我也关注 is a repeat complaint: each follower weighs a case as one more report would.
+    followers = _followers_per_case(now - timedelta(days=days))
     found = []
     for community_id, members in by_place.items():
         # Growth compares the recent half of the period with the half before it.
@@ -503,6 +500,7 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
             [r[1] for r in members],
             times=[r[3] for r in members],
             ids=[r[0] for r in members],
+            weights=[followers.get(r[0], 0) for r in members],
             window_days=max(1, days // 2),
             # Keywords (jieba) are the costly part and are made for every hotspot returned;
             # a community's fourth problem rarely belongs among the district's top ten.
@@ -510,13 +508,12 @@ def _find_hotspots(user, *, days: int, top: int, now) -> list[dict]:
             stop_phrases=names.get(community_id, []),
         )
     found.sort(key=lambda s: (-s.score, -s.size, min(s.ids)))
-    followers = _followers_of(found[:top])
     return [
         {
             "ids": spot.ids,
             "size": spot.size,
             # 我也关注: residents who follow a case of the spot instead of reporting it again.
-            "followers": followers.get(tuple(spot.ids), 0),
+            "followers": sum(followers.get(i, 0) for i in spot.ids),
             "score": round(spot.score, 1),
             "recent": int(spot.recent or 0),
             "previous": int(spot.previous or 0),

@@ -59,3 +59,48 @@ def test_exact_and_prefix_subscribers_both_hear_and_others_do_not():
         assert on_exact not in events.subscribers_of("other.closed")
     finally:
         events.unsubscribe("thing.closed", on_exact)
+
+
+def test_a_batch_goes_to_a_batch_subscriber_at_once_and_to_the_others_one_by_one():
+    one_by_one: list[int] = []
+    batches: list[list[int]] = []
+
+    def plain(event: events.Event) -> None:
+        one_by_one.append(event["n"])
+
+    def many(batch: list[events.Event]) -> None:
+        batches.append([e["n"] for e in batch])
+
+    @events.handles_batches(many)
+    def setwise(event: events.Event) -> None:
+        batches.append([event["n"]])
+
+    events.subscribe("batch.done")(plain)
+    events.subscribe("batch.done")(setwise)
+    try:
+        events.deliver_all([events.Event("batch.done", {"n": n}) for n in range(3)])
+    finally:
+        events.unsubscribe("batch.done", plain)
+        events.unsubscribe("batch.done", setwise)
+    assert one_by_one == [0, 1, 2]
+    assert batches == [[0, 1, 2]]
+
+
+def test_a_failing_batch_is_retried_event_by_event_so_one_bad_event_silences_no_other():
+    heard: list[int] = []
+
+    def many(batch: list[events.Event]) -> None:
+        raise ValueError("one bad row spoils the set")
+
+    @events.handles_batches(many)
+    def setwise(event: events.Event) -> None:
+        if event["n"] == 1:
+            raise ValueError("the bad one")
+        heard.append(event["n"])
+
+    events.subscribe("batch.failed")(setwise)
+    try:
+        events.deliver_all([events.Event("batch.failed", {"n": n}) for n in range(3)])
+    finally:
+        events.unsubscribe("batch.failed", setwise)
+    assert heard == [0, 2]

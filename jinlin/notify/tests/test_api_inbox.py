@@ -126,14 +126,28 @@ def test_a_staff_comment_is_internal_unless_a_reply(org, people, categories):
     assert "明天上门" in html and "物业推诿" not in html
 
 
-def test_followers_count_for_a_hotspot_as_residents_who_did_not_report_again(org, people, categories):
-    from types import SimpleNamespace
+def test_followers_weigh_a_hotspot_as_reports_would_and_are_counted_on_it(org, people, categories, monkeypatch):
+    from django.core.cache import cache
+    from django.utils import timezone
 
     from jinlin.cases.models import CaseFollow
-    from jinlin.triage.adapter import _followers_of
+    from jinlin.triage import adapter
+    from jinlin.triage.engine import hotspots as engine
 
     a, b = submit(people), submit(people, title="楼道灯又坏了")
     CaseFollow.objects.create(case=a, user=people.neighbour)
+    CaseFollow.objects.create(case=a, user=people.resident_b)
     CaseFollow.objects.create(case=b, user=people.neighbour)
-    spot = SimpleNamespace(ids=[a.pk, b.pk])
-    assert _followers_of([spot]) == {(a.pk, b.pk): 2}
+    assert adapter._followers_per_case(timezone.now() - timezone.timedelta(days=1)) == {a.pk: 2, b.pk: 1}
+
+    weighed = {}
+
+    def spy(texts, titles, *, ids, weights=None, **kwargs):
+        weighed.update(zip(ids, weights or [], strict=False))
+        return [engine.Hotspot(ids=list(ids), size=len(ids), weight=0.0, score=1.0, keywords=[], example="")]
+
+    monkeypatch.setattr(engine, "find_hotspots", spy)
+    cache.clear()
+    spots = adapter.hotspots_for(people.dispatcher, days=30)
+    assert weighed == {a.pk: 2, b.pk: 1}
+    assert spots[0]["followers"] == 3

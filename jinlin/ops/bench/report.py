@@ -35,6 +35,7 @@ ROWS = (
     ("dashboard, community p50 / p95", ("reads", "dashboard_community"), "ms"),
     ("SLA sweep, catching up", ("sla_sweep", "catch_up", "seconds"), "s"),
     ("SLA sweep, steady", ("sla_sweep", "steady", "seconds"), "s"),
+    ("notifications written by the catching-up sweep", ("sla_sweep", "catch_up", "notifications_written"), ""),
     ("metrics refresh, catching up", ("metrics_refresh", "catch_up", "seconds"), "s"),
     ("metrics refresh, steady", ("metrics_refresh", "steady", "seconds"), "s"),
     ("centre booking throughput (201 or 409)", ("centre", "booking", "throughput_rps"), "req/s"),

@@ -279,9 +279,10 @@ def db_limit(*, concurrency: int, seconds: float) -> dict:
 # gunicorn
 
 
-def free_port() -> int:
+def free_port(port: int = 0) -> int:
+    """`port` if it is free (0: any free port)."""
     with socket.socket() as s:
-        s.bind((HOST, 0))
+        s.bind((HOST, port))
         return s.getsockname()[1]
 
 
@@ -364,6 +365,7 @@ def run(
     reads: int = 40,
     read_seconds: float = 30,
     dashboard_timeout: float = 300,
+    port: int = 0,
     stderr=None,
 ) -> dict:
     cpu = os.cpu_count() or 1
@@ -413,7 +415,7 @@ def run(
         result["db_limit"] = db_limit(concurrency=concurrency, seconds=min(seconds, 10))
         result["db_limit_single_connection"] = db_limit(concurrency=1, seconds=min(seconds, 5))
 
-        port = free_port()
+        port = free_port(port)
         _say(stderr, f"gunicorn on {HOST}:{port}: {workers} workers × {threads} threads …")
         process = start_server(port, workers, threads)
         deck = _intake_requests(resident_tokens)
@@ -601,9 +603,11 @@ def _sweeps() -> dict:
     resolved = Case.objects.filter(status=Status.RESOLVED).count()
     out = {"active_cases": open_cases, "resolved_awaiting_rating": resolved}
     for name in ("catch_up", "steady"):
+        notes = _notify_counts()[0]
         began = time.perf_counter()
-        counts = sla_sweep_run()
-        out[name] = {"seconds": round(time.perf_counter() - began, 3), "result": counts}
+        counts = sla_sweep_run()  # with notify's subscriber: who hears of each urge, overdue, close
+        seconds = round(time.perf_counter() - began, 3)
+        out[name] = {"seconds": seconds, "result": counts, "notifications_written": _notify_counts()[0] - notes}
     return out
 
 

@@ -27,3 +27,7 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 # The bench measures capacity: a handful of simulated residents file thousands of cases a minute,
 # which the production rate limits (core.ratelimit) refuse by design with 429.
 RATE_LIMITS_ENABLED = False
+
+# `JINLIN_BENCH_NOTIFY=0` serves a run without notify's case-event subscriber, to measure what
+# telling people costs intake (issue 13: at most 10 %; docs/performance.md §7a).
+NOTIFY_CASE_EVENTS = os.environ.get("JINLIN_BENCH_NOTIFY", "1") != "0"

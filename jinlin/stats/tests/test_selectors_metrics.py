@@ -185,3 +185,17 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(district, 
     # Roles, the refresh time, six aggregate families over the facts (or the rollup and the
     # unresponded cases), the row labels.
     assert few <= 10
+
+
+def test_followers_count_by_the_month_they_follow_and_the_followed_cases_place(story, district):
+    from jinlin.cases.models import CaseFollow
+
+    # 我也关注 on c1 (community A) twice in March and on c3 (B) once; one on c4 in April.
+    CaseFollow.objects.create(case=story.c1, user=district.resident, created_at=at(3, 8, 9))
+    CaseFollow.objects.create(case=story.c1, user=district.staff_a, created_at=at(3, 9, 9))
+    CaseFollow.objects.create(case=story.c3, user=district.resident, created_at=at(3, 9, 10))
+    CaseFollow.objects.create(case=story.c4, user=district.resident, created_at=at(4, 1, 9))
+    rows = rows_by_key(case_metrics(district.admin, group_by="community", **MARCH))
+    assert (rows[A].followers, rows[B].followers) == (2, 1)
+    assert case_metrics(district.admin, group_by="community", **MARCH).total.followers == 3
+    assert case_metrics(district.admin, group_by="month", **MARCH).total.as_dict()["followers"] == 3

@@ -36,6 +36,9 @@ class Command(BaseCommand):
             default=300,
             help="Give up on a dashboard request after this many seconds (default 300).",
         )
+        parser.add_argument(
+            "--port", type=int, default=0, help="Serve gunicorn on this loopback port (default: any free port)."
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
         parser.add_argument(
             "--report",
@@ -70,6 +73,7 @@ class Command(BaseCommand):
                 reads=options["reads"],
                 read_seconds=options["read_seconds"],
                 dashboard_timeout=options["dashboard_timeout"],
+                port=options["port"],
                 stderr=self.stderr,
             )
         except run.BenchError as exc:
