@@ -102,7 +102,9 @@ class SlaCalendar(FastCalendar):
 
 
 def next_tier(tier: str) -> str:
-    order = list(Tier)
+    order = [t for t in Tier if t != Tier.EMERGENCY]  # an emergency is opened as one, never raised to
+    if tier == Tier.EMERGENCY:
+        return tier
     return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
 
 
@@ -113,7 +115,7 @@ RAISE_TIER_FROM_OVERDUE = 2
 def tier_after_overdue(tier: str, overdue_count: int) -> str:
     """The tier of a case that has just run over its limit for the `overdue_count`-th time: the
     second overdue raises it one step (提级催办), up to the hardest tier."""
-    if overdue_count >= RAISE_TIER_FROM_OVERDUE and tier != Tier.HARD:
+    if overdue_count >= RAISE_TIER_FROM_OVERDUE and tier not in (Tier.HARD, Tier.EMERGENCY):
         return next_tier(tier)
     return tier
 

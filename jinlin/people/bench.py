@@ -118,7 +118,9 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
             made += len(residents)
             households_made += len(households)
         if stdout is not None and (fast or households_made % 50_000 < len(households)):
-            stdout.write(f"  {made:,} residents in {households_made:,} households, {time.monotonic() - started:.0f} s …")
+            stdout.write(
+                f"  {made:,} residents in {households_made:,} households, {time.monotonic() - started:.0f} s …"
+            )
     out = {"residents": made, "households": households_made, "seconds": round(time.monotonic() - started, 1)}
     audit_record(actor=None, action="seed.people_registry", object_type="people.household", after=out)
     return out

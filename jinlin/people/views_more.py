@@ -108,3 +108,47 @@ def patrols(request):
         "people/patrols.html",
         {"patrols": rows.prefetch_related("ebikes")[:50], "ebikes": bikes[:200], "ebike_count": bikes.count()},
     )
+
+
+@login_required
+def emergencies(request):
+    """早发现、早核实、早拦截、早打击: open an emergency, record its steps, see the open ones (or all)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from jinlin.cases.selectors import cases_visible_to
+
+    from . import emergency
+
+    if not policy.allows(request.user, "people.emergency.manage"):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            if request.POST.get("case_id"):
+                case = cases_visible_to(request.user).filter(pk=request.POST["case_id"]).first()
+                if case is None:
+                    raise Http404
+                emergency.emergency_step_record(
+                    actor=request.user, case=case, step=request.POST.get("step", ""), note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Step recorded."))
+            else:
+                case = emergency.emergency_open(
+                    actor=request.user,
+                    title=request.POST.get("title", ""),
+                    description=request.POST.get("description", ""),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Emergency %(number)s opened.") % {"number": case.number})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(request.get_full_path())
+    show_all = request.GET.get("status") == "all"
+    rows = list(emergency.emergencies_for(request.user, open_only=not show_all)[:100])
+    return render(
+        request,
+        "people/emergencies.html",
+        {"rows": [(c, emergency.checklist(c)) for c in rows], "show_all": show_all},
+    )
