@@ -3,7 +3,8 @@ detail, and a 10,000-row Excel import, over a registry filled by `jinlin people_
 
 `seed_registry(count)` writes `count` residents in households spread over every building and
 entrance, encryption and digests included: on PostgreSQL with COPY in batches of 50,000 (ids taken
-from the tables' sequences first), elsewhere with bulk inserts. The import is measured in-process (parsing, validation, one transaction).
+from the tables' sequences first), elsewhere with bulk inserts. The import is measured in-process
+(parsing, validation, one transaction).
 """
 
 import io
@@ -204,7 +205,15 @@ def measure_import(rows: int = 10_000) -> dict:
             if attempt == 4:
                 return {"skipped": f"import rejected: {exc.errors[:1]}"}
             continue
-        return {"rows": rows, "seconds": round(time.monotonic() - started, 2), "file_bytes": len(data), **result}
+        seconds = time.monotonic() - started
+        return {
+            "rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_s": round(rows / seconds),
+            "file_bytes": len(data),
+            "registry_residents_before": Resident.objects.count() - result.get("created", 0),
+            **result,
+        }
     return {"skipped": "no attempt"}
 
 
@@ -219,6 +228,8 @@ def people_reads(measure, result: dict, worker: tuple[User, OrgUnit], worker_tok
     measure("households_grid_worker", [("GET", "/api/households", None, headers)])
     measure("households_search", [("GET", "/api/households?q=%E7%8E%8B", None, headers)])
     measure("households_tag", [("GET", "/api/households?tag=%E7%8B%AC%E5%B1%85", None, headers)])
+    measure("households_page_50", [("GET", "/api/households?page=50", None, headers)])  # a deep page (OFFSET)
+    measure("households_tag_search", [("GET", "/api/households?tag=%E9%AB%98%E9%BE%84&q=%E6%9D%8E", None, headers)])
     ids = list(
         Household.objects.filter(scope_code__startswith=worker[1].code)
         .order_by("-pk")

@@ -75,3 +75,26 @@ def test_the_emergency_page_opens_one_and_records_the_next_step(district):
     resident = Client()
     resident.force_login(district.people["13900000001"])
     assert resident.get("/people/emergencies/").status_code == 403
+
+
+def test_the_home_card_shows_visit_coverage_overdue_visits_stale_buildings_and_emergencies(district):
+    import re
+
+    from jinlin.people.selectors import coverage
+
+    worker = district.people["13900000002"]
+    _open(worker)
+    client = Client()
+    client.force_login(worker)
+    page = client.get("/").content.decode()
+
+    def figure(key):
+        found = re.search(rf'data-figure="{key}">.*?<strong>(\d+)</strong>', page, re.S)
+        return int(found.group(1)) if found else None
+
+    cover = coverage(worker)
+    assert cover["pairings"] > 0
+    assert figure("visit_coverage") == round(100 * cover["rate"])
+    assert figure("visits_overdue") == cover["overdue"]
+    assert figure("stale_buildings") is not None and figure("stale_buildings") > 0
+    assert figure("emergencies") == 1
