@@ -72,11 +72,80 @@ def component(request, pk: int):
     return render(request, "people/component.html", {"component": item, "cases": cases})
 
 
-@require_safe
+def _dispute_post(request):
+    """The page's forms: open a dispute (two parties, an optional mediator), add a session, record the
+    agreement or the referral. Every write is the service's (policy, audit, one transaction)."""
+    from datetime import datetime
+
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from . import services_more as s
+
+    post, user = request.POST, request.user
+    action = post.get("action", "open")
+    try:
+        if action == "open":
+            parties = [
+                {"name": post.get(f"party_{k}", ""), "role": role}
+                for k, role in (("a", "applicant"), ("b", "respondent"))
+                if post.get(f"party_{k}", "").strip()
+            ]
+            dispute = s.dispute_open(
+                actor=user,
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                intake_type=post.get("intake_type", ""),
+                parties=parties,
+            )
+            if post.get("mediator_name", "").strip():
+                s.dispute_assign_mediator(
+                    actor=user, dispute=dispute, name=post["mediator_name"], kind=post.get("mediator_kind", "")
+                )
+            messages.success(request, _("Dispute %(number)s opened.") % {"number": dispute.case.number})
+            return
+        dispute = Dispute.objects.filter(pk=post.get("dispute_id") or 0).first()
+        if dispute is None or not policy.allows(user, "people.dispute.view", dispute):
+            raise Http404
+        if action == "session":
+            try:
+                at = timezone.make_aware(datetime.fromisoformat(post.get("at", "")))
+            except ValueError as exc:
+                raise ValidationError({"at": _("Give the date and time of the session.")}) from exc
+            s.mediation_session_add(
+                actor=user,
+                dispute=dispute,
+                at=at,
+                room=post.get("room", ""),
+                attendees=post.get("attendees", ""),
+                notes=post.get("notes", ""),
+            )
+        elif action == "agree":
+            s.dispute_agree(
+                actor=user, dispute=dispute, agreement=post.get("agreement", ""), scan=request.FILES.get("scan")
+            )
+        elif action == "refer":
+            s.dispute_refer(actor=user, dispute=dispute, to=post.get("to", ""), note=post.get("note", ""))
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+
+
 @login_required
 def disputes(request):
     if not policy.allows(request.user, "people.dispute.view"):
         raise PermissionDenied
+    if request.method == "POST":
+        from django.shortcuts import redirect
+
+        if not policy.allows(request.user, "people.dispute.manage"):
+            raise PermissionDenied
+        _dispute_post(request)
+        return redirect("people:disputes")
+    from .models_more import IntakeType, MediatorKind, ReferralTarget
+
     codes = area_codes(request.user, VIEW_ROLES)
     rows = (
         Dispute.objects.filter(prefix_q("scope_code", codes))
@@ -84,7 +153,17 @@ def disputes(request):
         .prefetch_related("parties", "sessions")
         .order_by("-created_at")[:100]
     )
-    return render(request, "people/disputes.html", {"disputes": rows})
+    return render(
+        request,
+        "people/disputes.html",
+        {
+            "disputes": rows,
+            "may_manage": policy.allows(request.user, "people.dispute.manage"),
+            "intake_types": IntakeType.choices,
+            "mediator_kinds": MediatorKind.choices,
+            "referral_targets": ReferralTarget.choices,
+        },
+    )
 
 
 @require_safe
