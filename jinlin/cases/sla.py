@@ -28,6 +28,8 @@ class Limit:
 
 
 DEFAULT_LIMIT = Limit(amount=7, unit=LimitUnit.WORKING_DAYS)
+# An emergency without a policy row is still due in hours (早发现、早核实、早拦截、早打击), never in 7 days.
+EMERGENCY_LIMIT = Limit(amount=2, unit=LimitUnit.NATURAL_HOURS, urge_before_hours=1)
 
 
 def _as_limit(policy: SlaPolicy) -> Limit:
@@ -48,7 +50,7 @@ class PolicyBook:
             if (category_id, tier) in self.policies:
                 return self.policies[(category_id, tier)]
             category_id = self.parents.get(category_id)
-        return self.policies.get((None, tier), DEFAULT_LIMIT)
+        return self.policies.get((None, tier), EMERGENCY_LIMIT if tier == Tier.EMERGENCY else DEFAULT_LIMIT)
 
 
 # Read by every intake and every sweep; dropped when a policy or a category changes.

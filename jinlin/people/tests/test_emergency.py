@@ -98,3 +98,11 @@ def test_the_home_card_shows_visit_coverage_overdue_visits_stale_buildings_and_e
     assert figure("visits_overdue") == cover["overdue"]
     assert figure("stale_buildings") is not None and figure("stale_buildings") > 0
     assert figure("emergencies") == 1
+
+
+def test_an_emergency_is_due_in_hours_even_without_a_policy_row(district):
+    from jinlin.cases.models import SlaPolicy
+
+    SlaPolicy.objects.filter(tier=Tier.EMERGENCY).delete()  # the policy cache drops on the delete signal
+    case = _open(district.people["13900000002"])
+    assert case.due_at - case.created_at == timedelta(hours=2)
