@@ -185,8 +185,52 @@ def patrols(request):
     return render(
         request,
         "people/patrols.html",
-        {"patrols": rows.prefetch_related("ebikes")[:50], "ebikes": bikes[:200], "ebike_count": bikes.count()},
+        {
+            "patrols": rows.prefetch_related("ebikes")[:50],
+            "ebikes": bikes[:200],
+            "ebike_count": bikes.count(),
+            "alert_units": _alert_units(user),
+            "anti_fraud": _anti_fraud_coverage(user),
+        },
     )
+
+
+def _alert_units(user):
+    """Where a 反诈预警 may go: the community, estates and buildings of the sender's area (the notify
+    app's broadcast checks the same again on sending; its form receives the post)."""
+    from django.db.models import Q
+
+    from jinlin.core.models import OrgKind, OrgUnit, Role
+    from jinlin.core.scope import active_assignments
+
+    roles = {Role.POLICE_OFFICER, Role.GRID_WORKER, Role.COMMUNITY_STAFF}
+    mine = [a for a in active_assignments(user) if a.role in roles]
+    if not mine:
+        return []
+    q = prefix_q("code", [a.org.code for a in mine if a.org.kind != OrgKind.GRID])
+    grids = [a.org_id for a in mine if a.org.kind == OrgKind.GRID]
+    if grids:
+        q |= Q(grid_id__in=grids) | Q(parent__grid_id__in=grids)
+    kinds = (OrgKind.COMMUNITY, OrgKind.ESTATE, OrgKind.BUILDING)
+    return list(OrgUnit.objects.filter(q, kind__in=kinds, is_active=True).order_by("code")[:300])
+
+
+def _anti_fraud_coverage(user) -> dict:
+    """Elders living alone (独居) in the area: how many had a one-to-one 反诈 visit, how many have the app."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Household, ResidentTag, Visit
+    from .selectors import area_q
+
+    alone = Household.objects.filter(
+        area_q(user), Exists(ResidentTag.objects.filter(resident__household=OuterRef("pk"), tag="独居"))
+    )
+    visits = Visit.objects.filter(household=OuterRef("pk"), kind="反诈")
+    return {
+        "households": alone.count(),
+        "visited": alone.filter(Exists(visits)).count(),
+        "app_installed": alone.filter(Exists(visits.filter(anti_fraud_app=True))).count(),
+    }
 
 
 @login_required
