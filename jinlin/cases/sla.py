@@ -104,7 +104,7 @@ class SlaCalendar(FastCalendar):
 
 
 def next_tier(tier: str) -> str:
-    order = [t for t in Tier if t != Tier.EMERGENCY]  # an emergency is opened as one, never raised to
+    order: list[Tier] = [t for t in Tier if t != Tier.EMERGENCY]  # an emergency is opened as one, never raised to
     if tier == Tier.EMERGENCY:
         return tier
     return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
