@@ -60,6 +60,7 @@ POLICIES = [
     (None, Tier.NORMAL, 7, LimitUnit.WORKING_DAYS, None),  # Beijing 接诉即办: ordinary 7 days
     (None, Tier.KEY, 3, LimitUnit.WORKING_DAYS, None),
     (None, Tier.HARD, 15, LimitUnit.WORKING_DAYS, None),  # complex problems: 15 days
+    (None, Tier.EMERGENCY, 2, LimitUnit.NATURAL_HOURS, 1),  # 早发现、早核实、早拦截、早打击: hours, not days
     ("streetlight", Tier.NORMAL, 5, LimitUnit.WORKING_DAYS, None),
     ("garbage", Tier.NORMAL, 2, LimitUnit.WORKING_DAYS, None),
     ("noise", Tier.NORMAL, 3, LimitUnit.WORKING_DAYS, None),

@@ -33,6 +33,8 @@ class Tier(models.TextChoices):
     NORMAL = "normal", _("Ordinary (一般)")
     KEY = "key", _("Key (重点)")
     HARD = "hard", _("Hard (难点)")
+    # 早发现、早核实、早拦截、早打击 (CASE-13, people): its own short limits; never reached by raising.
+    EMERGENCY = "emergency", _("Emergency (紧急)")
 
 
 class Channel(models.TextChoices):

@@ -28,6 +28,8 @@ class Limit:
 
 
 DEFAULT_LIMIT = Limit(amount=7, unit=LimitUnit.WORKING_DAYS)
+# An emergency without a policy row is still due in hours (早发现、早核实、早拦截、早打击), never in 7 days.
+EMERGENCY_LIMIT = Limit(amount=2, unit=LimitUnit.NATURAL_HOURS, urge_before_hours=1)
 
 
 def _as_limit(policy: SlaPolicy) -> Limit:
@@ -48,7 +50,7 @@ class PolicyBook:
             if (category_id, tier) in self.policies:
                 return self.policies[(category_id, tier)]
             category_id = self.parents.get(category_id)
-        return self.policies.get((None, tier), DEFAULT_LIMIT)
+        return self.policies.get((None, tier), EMERGENCY_LIMIT if tier == Tier.EMERGENCY else DEFAULT_LIMIT)
 
 
 # Read by every intake and every sweep; dropped when a policy or a category changes.
@@ -102,7 +104,9 @@ class SlaCalendar(FastCalendar):
 
 
 def next_tier(tier: str) -> str:
-    order = list(Tier)
+    order: list[Tier] = [t for t in Tier if t != Tier.EMERGENCY]  # an emergency is opened as one, never raised to
+    if tier == Tier.EMERGENCY:
+        return tier
     return order[min(order.index(Tier(tier)) + 1, len(order) - 1)]
 
 
@@ -113,7 +117,7 @@ RAISE_TIER_FROM_OVERDUE = 2
 def tier_after_overdue(tier: str, overdue_count: int) -> str:
     """The tier of a case that has just run over its limit for the `overdue_count`-th time: the
     second overdue raises it one step (提级催办), up to the hardest tier."""
-    if overdue_count >= RAISE_TIER_FROM_OVERDUE and tier != Tier.HARD:
+    if overdue_count >= RAISE_TIER_FROM_OVERDUE and tier not in (Tier.HARD, Tier.EMERGENCY):
         return next_tier(tier)
     return tier
 

@@ -8,4 +8,4 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People, homes and things (人房事物情)")
 
     def ready(self) -> None:
-        from . import policies  # noqa: F401  (registers the app's policy rows)
+        from . import home, policies  # noqa: F401  (the policy rows; the home cards' figures)

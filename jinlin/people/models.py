@@ -283,6 +283,8 @@ from .models_more import (  # noqa: E402, F401
     DisputeParty,
     DisputeStatus,
     EBike,
+    EmergencyStep,
+    EmergencyStepKind,
     IntakeType,
     JobMatch,
     MediationSession,

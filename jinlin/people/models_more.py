@@ -274,3 +274,33 @@ class JobMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seeker} → {self.vacancy}"
+
+
+# ---------------------------------------------------------------- emergencies (早发现、早核实、早拦截、早打击)
+
+
+class EmergencyStepKind(models.TextChoices):
+    # In this order; each step is recorded once, after the one before it.
+    DISCOVER = "discover", _("Found early (早发现)")
+    VERIFY = "verify", _("Verified early (早核实)")
+    INTERCEPT = "intercept", _("Intercepted early (早拦截)")
+    STRIKE = "strike", _("Struck early (早打击)")
+
+
+class EmergencyStep(models.Model):
+    """One of the four steps of an emergency case (tier `emergency` on the cases machine)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="emergency_steps")
+    step = models.CharField(_("step"), max_length=10, choices=EmergencyStepKind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("emergency step")
+        verbose_name_plural = _("emergency steps")
+        ordering = ["case_id", "at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="people_emergency_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_step_display()}"

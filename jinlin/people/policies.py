@@ -156,6 +156,26 @@ register(
 
 
 register(
+    # 早发现、早核实、早拦截、早打击: grid workers and staff find and open emergencies; the police join to
+    # verify, intercept and strike (the steps).
+    Policy(
+        "people.emergency.open",
+        roles=frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.PLATFORM_ADMIN}),
+        bound=reaches_row,
+        refusal="Only grid workers and staff of this area may open an emergency.",
+    ),
+    Policy(
+        "people.emergency.manage",
+        roles=frozenset(
+            {Role.GRID_WORKER, Role.POLICE_OFFICER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.PLATFORM_ADMIN}
+        ),
+        bound=reaches_row,
+        refusal="Only grid workers, police and staff of this area may handle emergencies.",
+    ),
+)
+
+
+register(
     # 楼栋长 confirm their building monthly; staff may confirm for them.
     Policy(
         "people.building.confirm",

@@ -19,4 +19,5 @@ urlpatterns = [
     path("components/<int:pk>/", views_more.component, name="component"),
     path("disputes/", views_more.disputes, name="disputes"),
     path("patrols/", views_more.patrols, name="patrols"),
+    path("emergencies/", views_more.emergencies, name="emergencies"),
 ]

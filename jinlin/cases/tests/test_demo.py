@@ -23,7 +23,7 @@ def test_demo_cases_span_the_states_with_complete_timelines(db):
         assert by_time == sorted(by_time)
     # Departments are found by name in the demo district.
     assert Category.objects.get(code="streetlight").department.name == "区城市管理局"
-    assert SlaPolicy.objects.filter(category__isnull=True).count() == 3
+    assert SlaPolicy.objects.filter(category__isnull=True).count() == 4  # normal, key, hard, emergency
 
 
 def test_seeding_the_demo_cases_twice_adds_nothing(db):
