@@ -106,8 +106,8 @@ def run_children(port: int, stdout) -> int:
     try:
         for name, command in child_commands(port):
             children.append(
-                (name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True, env=production_env()))
-            )  # noqa: S603
+                (name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True, env=production_env()))  # noqa: S603
+            )
         stdout.write(
             _("Web server (gunicorn) pid %(web)d, background worker (db_worker) pid %(worker)d. Press Ctrl-C to stop.")
             % {"web": children[0][1].pid, "worker": children[1][1].pid}
@@ -126,9 +126,9 @@ def run_children(port: int, stdout) -> int:
                         % {"code": proc.returncode}
                     )
                     heal_periodic_tasks()
-                    restarted = subprocess.Popen(
+                    restarted = subprocess.Popen(  # noqa: S603
                         commands[name], cwd=settings.BASE_DIR, start_new_session=True, env=production_env()
-                    )  # noqa: S603
+                    )
                     children[index] = (name, restarted)
                     continue
                 stdout.write(
