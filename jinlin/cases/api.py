@@ -58,11 +58,14 @@ class UserRef(Schema):
 class CategoryRef(Schema):
     code: str
     name: str
+    name_en: str = ""
 
 
 class CategoryOut(Schema):
     code: str
     name: str
+    name_en: str
+    localized_name: str
     parent_code: str | None
     department: OrgRef | None
     default_tier: str = one_of(*Tier.values)
@@ -299,7 +302,13 @@ def _case_out(case: Case, viewer: User) -> dict:
         "kind": case.kind,
         "title": case.title,
         "description": case.description,
-        "category": {"code": case.category.code, "name": case.category.name} if case.category_id else None,
+        "category": {
+            "code": case.category.code,
+            "name": case.category.name,
+            "name_en": case.category.name_en,
+        }
+        if case.category_id
+        else None,
         "tier": case.tier,
         "status": case.status,
         "status_label": str(Status(case.status).label),
@@ -425,6 +434,8 @@ def categories_list(request: AuthedRequest) -> list[dict]:
         {
             "code": c.code,
             "name": c.name,
+            "name_en": c.name_en,
+            "localized_name": c.localized_name,
             "parent_code": c.parent.code if c.parent_id else None,
             "department": _org(c.department),
             "default_tier": c.default_tier,

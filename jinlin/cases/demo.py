@@ -55,6 +55,24 @@ CATEGORIES = [
     ("other", "其他", [], Tier.NORMAL),
 ]
 
+# English names of the demo categories (shown when the interface language is English).
+CATEGORY_NAMES_EN = {
+    "streetlight": "Street lights",
+    "road": "Roads",
+    "garbage": "Rubbish",
+    "noise": "Noise",
+    "property": "Property management",
+    "illegal_building": "Illegal construction",
+    "water": "Water supply",
+    "gas_heating": "Gas and heating",
+    "public_security": "Public security",
+    "fire_lane": "Fire lanes",
+    "greening": "Greenery",
+    "market": "Market regulation",
+    "elderly": "Elderly care and relief",
+    "other": "Other",
+}
+
 # (category code or None for the tier default, tier, amount, unit, urge hours before or None)
 POLICIES = [
     (None, Tier.NORMAL, 7, LimitUnit.WORKING_DAYS, None),  # Beijing 接诉即办: ordinary 7 days
@@ -178,7 +196,13 @@ def seed_categories() -> list[Category]:
     for order, (code, name, keywords, tier) in enumerate(CATEGORIES):
         category, _created = Category.objects.get_or_create(
             code=code,
-            defaults={"name": name, "department": _department(keywords), "default_tier": tier, "sort_order": order},
+            defaults={
+                "name": name,
+                "name_en": CATEGORY_NAMES_EN.get(code, ""),
+                "department": _department(keywords),
+                "default_tier": tier,
+                "sort_order": order,
+            },
         )
         categories.append(category)
     by_code = {c.code: c for c in categories}

@@ -74,6 +74,8 @@ class LimitUnit(models.TextChoices):
 class Category(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
+    # The English name shown when the interface language is English (blank: the Chinese name).
+    name_en = models.CharField(_("English name"), max_length=80, blank=True, default="")
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -96,6 +98,15 @@ class Category(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self):
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active interface language: English when English is active and known."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

@@ -58,6 +58,32 @@ def child_commands(port: int) -> list[tuple[str, list[str]]]:
     ]
 
 
+def production_env() -> dict[str, str]:
+    """The children's environment: DEBUG off (our own 404/500 pages, WhiteNoise's manifest storage)
+    with the static files collected into the var directory; cookies without Secure, as the demo
+    is served over plain http on 127.0.0.1."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "JINLIN_DEBUG": "0",
+            "JINLIN_SECURE_COOKIES": "0",
+            "JINLIN_STATIC_ROOT": str(settings.VAR_DIR / "static"),
+            "JINLIN_VAR_DIR": str(settings.VAR_DIR),
+        }
+    )
+    return env
+
+
+def collect_static() -> None:
+    """collectstatic with the production storage (a child process, as DEBUG picks the storage)."""
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "jinlin.cli", "collectstatic", "--noinput", "-v", "0"],
+        cwd=settings.BASE_DIR,
+        env=production_env(),
+        check=True,
+    )
+
+
 def stop_children(children: list[tuple[str, subprocess.Popen]]) -> None:
     for _name, proc in children:
         if proc.poll() is None:
@@ -79,7 +105,9 @@ def run_children(port: int, stdout) -> int:
     failed = 0
     try:
         for name, command in child_commands(port):
-            children.append((name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)))  # noqa: S603
+            children.append(
+                (name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True, env=production_env()))  # noqa: S603
+            )
         stdout.write(
             _("Web server (gunicorn) pid %(web)d, background worker (db_worker) pid %(worker)d. Press Ctrl-C to stop.")
             % {"web": children[0][1].pid, "worker": children[1][1].pid}
@@ -98,7 +126,9 @@ def run_children(port: int, stdout) -> int:
                         % {"code": proc.returncode}
                     )
                     heal_periodic_tasks()
-                    restarted = subprocess.Popen(commands[name], cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+                    restarted = subprocess.Popen(  # noqa: S603
+                        commands[name], cwd=settings.BASE_DIR, start_new_session=True, env=production_env()
+                    )
                     children[index] = (name, restarted)
                     continue
                 stdout.write(
@@ -168,5 +198,6 @@ class Command(BaseCommand):
             for line in accounts:
                 self.stdout.write(line)
         self.stdout.write("")
+        collect_static()
         if run_children(port, self.stdout):
             raise CommandError(_("The demo stopped because a process failed."))
