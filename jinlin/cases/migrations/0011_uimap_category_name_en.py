@@ -27,7 +27,7 @@ def fill_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0009_public_board_text")]
+    dependencies = [("cases", "0010_people_emergency_tier")]
 
     operations = [
         migrations.AddField(
