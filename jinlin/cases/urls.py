@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_place
 
 app_name = "cases"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("public/", views.public, name="public"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),
+    path("<int:pk>/contact/", views_place.reveal_contact, name="reveal_contact"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]
