@@ -58,6 +58,23 @@ def child_commands(port: int) -> list[tuple[str, list[str]]]:
     ]
 
 
+def production_environment() -> dict[str, str]:
+    """The demo runs like production: DEBUG off (the project's own 404/500 pages, never Django's
+    debug page), static files collected into the var directory and served by WhiteNoise. Plain
+    HTTP on 127.0.0.1, so cookies are not marked Secure. Anything set in the environment wins."""
+    return {
+        "JINLIN_DEBUG": "0",
+        "JINLIN_SECURE_COOKIES": "0",
+        "JINLIN_STATIC_ROOT": str(settings.VAR_DIR / "static"),
+    }
+
+
+def collect_static() -> None:
+    """collectstatic in a child with the demo's environment (the manifest storage needs DEBUG off)."""
+    command = [sys.executable, "-m", "jinlin.cli", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(command, cwd=settings.BASE_DIR, check=True)  # noqa: S603
+
+
 def stop_children(children: list[tuple[str, subprocess.Popen]]) -> None:
     for _name, proc in children:
         if proc.poll() is None:
@@ -125,6 +142,9 @@ def heal_periodic_tasks() -> None:
     try:
         periodic.heal(workers_dead=True)
     finally:
+        for name, value in production_environment().items():
+            os.environ.setdefault(name, value)  # the children (and collectstatic) inherit it
+        collect_static()
         # The children open their own connections; SQLite must not see this one hold a lock.
         connections.close_all()
 
