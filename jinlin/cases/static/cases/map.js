@@ -142,7 +142,13 @@
       bounds.extend(at);
       el.dataset.pin = "1";
     }
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 17 });
+    function fit() {
+      // The box may get its final size after the script ran (styles, fonts): measure again.
+      map.invalidateSize();
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 17 });
+    }
+    fit();
+    window.addEventListener("load", fit);
     el.dataset.loaded = "1";
   }
 
