@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_console
+from . import views, views_console, views_place
 
 app_name = "cases"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/dispatch-people/", views.dispatch_people, name="dispatch_people"),
+    path("<int:pk>/contact/", views_place.reveal_contact, name="reveal_contact"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

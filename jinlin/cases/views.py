@@ -29,7 +29,7 @@ from jinlin.core.models import Role, User
 from jinlin.core.scope import has_role
 from jinlin.core.selectors import COUNT_CAP, capped_count
 
-from . import forms, rules, selectors, services
+from . import forms, rules, selectors, services, views_place
 from .machine import Status, TransitionNotAllowed, action_label
 from .models import Case, Channel, PhotoKind, TimelineEntry
 
@@ -486,6 +486,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     actions = selectors.allowed_actions(request.user, case, escalations=escalations)
     forms_ = _action_forms(request.user, case, actions)
     context = _detail_context(request, case, actions, forms_, escalations=escalations)
+    context.update(views_place.place_context(request, case, staff=selectors.is_staff_viewer(request.user, case)))
     return render(request, "cases/detail.html", context)
 
 

@@ -123,12 +123,42 @@
     }
   }
 
+  // The case page: the case's pin and its grid's outline (data from a json_script block).
+  function caseMap(el) {
+    var map = baseMap(el, 16);
+    var proj = projector(el);
+    var bounds = L.latLngBounds([]);
+    var holder = el.dataset.gridId && document.getElementById(el.dataset.gridId);
+    if (holder) {
+      var grid = JSON.parse(holder.textContent);
+      var poly = L.polygon(ringsToMap(grid.geometry, proj), { color: "#1d5fb0", weight: 2, fillOpacity: 0.06 });
+      poly.bindTooltip(grid.properties.name, { sticky: true });
+      poly.addTo(map);
+      bounds.extend(poly.getBounds());
+    }
+    if (el.dataset.lat && el.dataset.lng) {
+      var at = proj.toMap(Number(el.dataset.lat), Number(el.dataset.lng));
+      L.marker(at, { keyboard: false }).addTo(map);
+      bounds.extend(at);
+      el.dataset.pin = "1";
+    }
+    function fit() {
+      // The box may get its final size after the script ran (styles, fonts): measure again.
+      map.invalidateSize();
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 17 });
+    }
+    fit();
+    window.addEventListener("load", fit);
+    el.dataset.loaded = "1";
+  }
+
   function start() {
     if (typeof L === "undefined") return;
     // Leaflet's default marker icon path is guessed from its CSS; point it at our copy.
     L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
     document.querySelectorAll("[data-map-cases]").forEach(casesMap);
     document.querySelectorAll("[data-map-pin]").forEach(pinMap);
+    document.querySelectorAll("[data-map-case]").forEach(caseMap);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,79 @@
+"""The place of the problem on the case page: a map with the case's pin and its grid's outline for
+staff, and the explicit, audited reveal of the exact address and the reporter's phone (PIPL:
+purpose-bound — a reason is required — and every reveal is written to the audit log)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from jinlin.core import policy
+from jinlin.core.http import AuthedRequest
+from jinlin.core.models import User
+
+from . import rules, selectors, services
+from .models import Case
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need them?"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. to call the resident before the visit")}),
+    )
+
+
+def may_reveal(user: User, case: Case) -> bool:
+    """Offered only to those the policy row case.reveal_contact names (not to the reporter, who
+    sees their own data anyway)."""
+    return not rules.is_follower(user, case) and policy.allows(user, "case.reveal_contact", case)
+
+
+def place_context(request: AuthedRequest, case: Case, *, staff: bool, reveal_form: RevealForm | None = None) -> dict:
+    """The map (pin and grid outline) for staff who see the case, and the reveal form if allowed."""
+    if not staff:
+        return {"place_map": None, "reveal_form": None}
+    from .views import _map_settings  # views imports this module
+
+    boundary = None
+    grid = case.grid
+    if grid is not None and hasattr(grid, "grid_boundary"):
+        boundary = grid.grid_boundary.boundary
+    point = (case.lat, case.lng) if case.lat is not None and case.lng is not None else None
+    center = point or (selectors._middle(boundary) if boundary else None)
+    place_map = None
+    if point or boundary:
+        place_map = _map_settings(center) | {
+            "lat": f"{point[0]:.6f}" if point else "",
+            "lng": f"{point[1]:.6f}" if point else "",
+            "grid": {"type": "Feature", "geometry": boundary, "properties": {"name": grid.name}} if boundary else None,
+        }
+    allowed = may_reveal(request.user, case)
+    return {"place_map": place_map, "reveal_form": (reveal_form or RevealForm()) if allowed else None}
+
+
+@require_POST
+@login_required
+def reveal_contact(request: AuthedRequest, pk: int) -> HttpResponse:
+    """查看完整地址和电话: with a reason, audited; the answer is the case page showing them."""
+    from . import views
+
+    case = views._visible_case(request, pk)
+    if not may_reveal(request.user, case):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        revealed = services.case_reveal_contact(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    escalations = list(case.escalations.select_related("unit"))
+    actions = selectors.allowed_actions(request.user, case, escalations=escalations)
+    action_forms = views._action_forms(request.user, case, actions)
+    context = views._detail_context(request, case, actions, action_forms, escalations=escalations)
+    context.update(place_context(request, case, staff=True, reveal_form=form))
+    context["revealed"] = revealed
+    response = render(request, "cases/detail.html", context, status=200 if revealed else 422)
+    response["Cache-Control"] = "no-store"  # personal data: never kept by the browser or a proxy
+    return response
