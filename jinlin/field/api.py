@@ -20,7 +20,7 @@ router = Router(tags=["field"])
 ErrorOut = dict
 
 
-class PatrolIn(Schema):
+class FieldPatrolIn(Schema):
     client_key: str
     patrol_type: str
     started_at: datetime | None = None
@@ -28,7 +28,7 @@ class PatrolIn(Schema):
     lng: float | None = None
 
 
-class PointsIn(Schema):
+class TrackPointsIn(Schema):
     points: list[list[float]]
 
 
@@ -72,14 +72,14 @@ def checklists(request):
 
 
 @router.post("/field/patrols", response={200: dict, 201: dict, 403: ErrorOut, 422: ErrorOut})
-def patrol_start(request, payload: PatrolIn):
+def patrol_start(request, payload: FieldPatrolIn):
     """Start a patrol (the phone chooses `client_key`; the same key again answers the same patrol)."""
     patrol, created = services.patrol_start(actor=request.user, **payload.dict())
     return Reply(201 if created else 200, patrol_out(patrol))
 
 
 @router.post("/field/patrols/{client_key}/points", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def patrol_points(request, client_key: str, payload: PointsIn):
+def patrol_points(request, client_key: str, payload: TrackPointsIn):
     """Add track points [[unix seconds, lat, lng], …]; points already there are skipped."""
     patrol = services.patrol_track_add(actor=request.user, patrol=_mine(request, client_key), points=payload.points)
     return Reply(200, patrol_out(patrol))

@@ -16,7 +16,6 @@ from django.utils import timezone
 from jinlin.cases.machine import ACTIVE
 from jinlin.cases.models import Case
 from jinlin.core import policy
-from jinlin.core.grids import METRES_PER_DEGREE
 from jinlin.core.models import Grid, OrgKind, OrgUnit, User
 from jinlin.core.scope import area_codes, prefix_q
 
@@ -84,6 +83,8 @@ class Coverage:
 
 
 def _to_metres(lng0: float, lat0: float):
+    from jinlin.core.grids import METRES_PER_DEGREE  # core.grids loads shapely: web workers start without it
+
     kx = METRES_PER_DEGREE * math.cos(math.radians(lat0))
     return lambda lng, lat: ((lng - lng0) * kx, (lat - lat0) * METRES_PER_DEGREE)
 
