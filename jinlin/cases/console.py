@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jinlin.core.models import OrgKind, OrgUnit, Role, User
 from jinlin.core.scope import area_codes, prefix_q
+from jinlin.core.selectors import capped_count
 
 from . import rules, selectors
 from .machine import OPEN, Status
@@ -30,8 +31,6 @@ CONSOLE_ROLES = (
     Role.PLATFORM_ADMIN,
 )
 PAGE_SIZE = 25
-# Beyond this many the figure above the list says "more than"; an export stops here too.
-COUNT_CAP = 1000
 EXPORT_CAP = 10_000
 # A select of places lists streets and communities; a city's thousands of grids would drown it.
 PLACE_KINDS = (OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY)
@@ -156,7 +155,7 @@ def console_cases(user: User, f: Filters) -> QuerySet[Case]:
 
 def unpublished_count(user: User) -> int:
     """How many closed cases in the user's reach wait to be published (晒单), capped."""
-    return min(console_cases(user, Filters(unpublished=True)).order_by()[: COUNT_CAP + 1].count(), COUNT_CAP + 1)
+    return capped_count(console_cases(user, Filters(unpublished=True)))
 
 
 def waiting_since(case: Case, now: datetime) -> timedelta:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from jinlin.core.audit import audit_record
 from jinlin.core.http import AuthedRequest
 from jinlin.core.masking import mask_text
+from jinlin.core.selectors import COUNT_CAP, capped_count
 
 from . import console, selectors
 from .models import Case
@@ -38,12 +39,12 @@ class NumberedPage:
 
 def _numbered_page(request: AuthedRequest, qs: QuerySet[Case], size: int) -> NumberedPage:
     try:
-        number = max(1, min(int(request.GET.get("page") or 1), console.COUNT_CAP))
+        number = max(1, min(int(request.GET.get("page") or 1), COUNT_CAP))
     except ValueError:
         number = 1
     rows = list(qs[(number - 1) * size : number * size + 1])
-    count = qs.order_by()[: console.COUNT_CAP + 1].count()
-    return NumberedPage(rows[:size], number, min(count, console.COUNT_CAP), count > console.COUNT_CAP, len(rows) > size)
+    count = capped_count(qs)
+    return NumberedPage(rows[:size], number, min(count, COUNT_CAP), count > COUNT_CAP, len(rows) > size)
 
 
 @require_safe
@@ -64,7 +65,7 @@ def console_page(request: AuthedRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "unpublished": console.unpublished_count(request.user),
-        "cap": console.COUNT_CAP,
+        "cap": COUNT_CAP,
         "sorts": _sort_links(filters.sort),
     }
     return render(request, "cases/console.html", context)
