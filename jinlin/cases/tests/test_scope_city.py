@@ -3,6 +3,7 @@ cases (lists, reads, the dispatch queue, the map), metrics (stats), Open311 and 
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from jinlin.cases import selectors, services
 from jinlin.cases.models import Case, Channel
@@ -105,7 +106,8 @@ def test_metrics_roots_follow_the_scope_rule_and_a_city_groups_by_district(city,
     assert stats.metric_org_get(district_dispatcher, "350103") is None
 
     metrics_refresh()
-    today = a.created_at.date()
+    # The local day (Asia/Shanghai): between 16:00 and 24:00 UTC the UTC date is the day before.
+    today = timezone.localdate(a.created_at)
     result = stats.case_metrics(city_dispatcher, date_from=today, date_to=today, group_by="district")
     assert {(r.key, r.label, r.intake) for r in result.rows} == {("350102", "清溪区", 1), ("350103", "松岭区", 1)}
     result = stats.case_metrics(district_dispatcher, date_from=today, date_to=today, group_by="district")
