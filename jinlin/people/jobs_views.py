@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jinlin.core.masking import mask_phone
@@ -126,7 +127,8 @@ def vacancy_act(request, pk: int):
         if action == "match":
             found = jobs.jobs_match(actor=user, vacancy=item)
             if found:
-                messages.success(request, _("%(n)d seekers proposed.") % {"n": len(found)})
+                text = ngettext("%(n)d seeker proposed.", "%(n)d seekers proposed.", len(found))
+                messages.success(request, text % {"n": len(found)})
             else:
                 messages.info(request, _("No seeker in your area fits this vacancy yet."))
         elif action == "propose":
@@ -140,7 +142,8 @@ def vacancy_act(request, pk: int):
             if match is None:
                 raise Http404
             jobs.job_follow_up(actor=user, match=match, hired=action == "hired", note=request.POST.get("note", ""))
-            messages.success(request, _("Hired (已录用).") if action == "hired" else _("Not hired (未录用)."))
+            done = _("%(name)s: hired (已录用).") if action == "hired" else _("%(name)s: not hired (未录用).")
+            messages.success(request, done % {"name": match.seeker.resident.name})
         elif action == "close":
             jobs.vacancy_close(actor=user, vacancy=item)
             messages.success(request, _("Vacancy closed."))
