@@ -13,10 +13,12 @@ STAFF_G1, GRID_WORKER_G1, GRID_WORKER_G2, RESIDENT = "13900000003", "13900000002
 G1, COMMUNITY_1 = "350102001001001", "350102001001"
 
 
-def test_coverage_counts_per_community_and_grid_match_the_pairings(district):
+def test_coverage_counts_per_community_and_grid_match_the_pairings(district, django_assert_max_num_queries):
     staff = district.people[STAFF_G1]
     now = timezone.now()
-    rows = coverage.coverage_by_area(staff, now)
+    coverage.coverage_by_area(staff, now)  # warms the user's role bindings
+    with django_assert_max_num_queries(4):  # pairings, never-visited, the units: whatever the area's size
+        rows = coverage.coverage_by_area(staff, now)
     assert [r.code for r in rows] == [COMMUNITY_1]
     (community,) = rows
     active = Pairing.objects.filter(scope_code__startswith=COMMUNITY_1, ended_at=None)
