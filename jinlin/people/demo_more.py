@@ -151,12 +151,23 @@ def seed_more(rng: random.Random, stdout=None) -> dict:
     if district is not None:
         code = district.unit.code
         vacancies = [
-            Vacancy(employer=e, title=t, skills=s, pay=p, openings=o, place_code=code, scope_code=code)
-            for e, t, s, p, o in [
-                ("清溪物业服务有限公司", "水电维修工", "电工,维修", 4500, 3),
-                ("近邻万家超市", "收银员", "收银,销售", 3800, 5),
-                ("桂湖家政服务中心", "家政服务员", "保洁,家政", 4200, 6),
-                ("清溪公交公司", "驾驶员", "驾驶", 6000, 2),
+            Vacancy(
+                employer=e,
+                title=t,
+                skills=s,
+                pay=p,
+                pay_max=m,
+                openings=o,
+                place_code=code,
+                scope_code=code,
+                until=(now + timedelta(days=d)).date(),
+            )
+            for e, t, s, p, m, o, d in [
+                ("清溪物业服务有限公司", "水电维修工", "电工,维修", 4500, 5500, 3, 30),
+                ("近邻万家超市", "收银员", "收银,销售", 3800, None, 5, 45),
+                ("桂湖家政服务中心", "家政服务员", "保洁,家政", 4200, 6000, 6, 60),
+                ("清溪公交公司", "驾驶员", "驾驶", 6000, 7500, 2, 20),
+                ("福清食品加工厂", "厨师", "厨师", 5000, 6500, 2, 40),
             ]
         ]
         Vacancy.objects.bulk_create(vacancies)

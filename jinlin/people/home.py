@@ -1,5 +1,6 @@
 """The registry's figures on the home cards (core.home): visit coverage, overdue visits, buildings not
-confirmed this month, open emergencies — for the roles who look after households."""
+confirmed this month, open emergencies — for the roles who look after households; and jobs (open
+vacancies, seekers, hires this month) for community staff."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ def registry_figures(user: User, assignment: RoleAssignment) -> list[Figure]:
     cover = selectors.coverage(user)
     if cover["pairings"]:
         out.append(
-            Figure("visit_coverage", _("Visits on time (%)"), round(100 * cover["rate"]), reverse("people:visits"))
+            Figure("visit_coverage", _("Visits on time (%)"), round(100 * cover["rate"]), reverse("people:coverage"))
         )
         out.append(Figure("visits_overdue", _("Visits overdue"), cover["overdue"], reverse("people:visits"), "alert"))
     if assignment.role in (Role.BUILDING_HEAD, Role.COMMUNITY_STAFF, Role.GRID_WORKER):
@@ -36,3 +37,20 @@ def registry_figures(user: User, assignment: RoleAssignment) -> list[Figure]:
             )
         )
     return out
+
+
+@figures(Role.COMMUNITY_STAFF)
+def jobs_figures(user: User, assignment: RoleAssignment) -> list[Figure]:
+    """订单式就业: open vacancies, seekers still looking, hires this month."""
+    from .jobs import jobs_counts
+
+    if not policy.allows(user, "people.jobs.manage"):
+        return []
+    counts = jobs_counts(user)
+    if not (counts["vacancies"] or counts["seekers"] or counts["hired_this_month"]):
+        return []
+    return [
+        Figure("job_vacancies", _("Open vacancies"), counts["vacancies"], reverse("people:vacancies")),
+        Figure("job_seekers", _("Job seekers"), counts["seekers"], reverse("people:seekers")),
+        Figure("job_hired", _("Hired this month"), counts["hired_this_month"], reverse("people:vacancies")),
+    ]

@@ -229,28 +229,46 @@ class Seeker(models.Model):
     class Meta:
         verbose_name = _("job seeker")
         verbose_name_plural = _("job seekers")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["scope_code"], name="people_seek_scope", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.resident.name
+
+    @property
+    def skills_list(self) -> list[str]:
+        return [s.strip() for s in self.skills.replace("，", ",").replace("、", ",").split(",") if s.strip()]
 
 
 class Vacancy(models.Model):
     employer = models.CharField(_("employer"), max_length=120)
     title = models.CharField(_("job"), max_length=80)
     skills = models.CharField(_("skills"), max_length=200)
-    pay = models.PositiveIntegerField(_("monthly pay (yuan)"))
+    # The pay range: `pay` is the lowest monthly pay offered, `pay_max` the highest (empty: no range).
+    pay = models.PositiveIntegerField(_("monthly pay from (yuan)"))
+    pay_max = models.PositiveIntegerField(_("monthly pay up to (yuan)"), null=True, blank=True)
     openings = models.PositiveSmallIntegerField(_("openings"), default=1)
     place_code = models.CharField(_("place"), max_length=40)
+    until = models.DateField(_("open until"), null=True, blank=True)
     scope_code = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("vacancy")
         verbose_name_plural = _("vacancies")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["scope_code"], name="people_vac_scope", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return f"{self.employer} {self.title}"
+
+    @property
+    def skills_list(self) -> list[str]:
+        return [s.strip() for s in self.skills.replace("，", ",").replace("、", ",").split(",") if s.strip()]
 
 
 class MatchStatus(models.TextChoices):
@@ -265,7 +283,12 @@ class JobMatch(models.Model):
     score = models.FloatField()
     status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
     followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
     scope_code = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("job match")

@@ -23,15 +23,12 @@ from .models import (
     EBike,
     Household,
     IntakeType,
-    JobMatch,
     MediationSession,
     Patrol,
     PolicePair,
     Resident,
-    Seeker,
-    Vacancy,
 )
-from .models_more import MatchStatus, MediatorKind, PartyRole, ReferralTarget
+from .models_more import MediatorKind, PartyRole, ReferralTarget
 
 
 def _text(value: str | None, field: str, max_length: int, required: bool = False) -> str:
@@ -264,51 +261,6 @@ def component_link_case(*, actor: User, component: Component, case) -> None:
     audit_record(actor=actor, action="people.component_case", obj=component, after={"case_id": case.pk})
 
 
-# ---------------------------------------------------------------- jobs
+# ---------------------------------------------------------------- jobs: people/jobs.py (re-exported for the API)
 
-
-def _skills(text: str) -> set[str]:
-    return {s for s in text.replace("，", ",").replace("、", ",").split(",") if s.strip()}
-
-
-def match_score(seeker: Seeker, vacancy: Vacancy) -> float:
-    """Skill overlap (0–1), plus 0.3 if near where the seeker wants to work; 0 if the pay is too low."""
-    if vacancy.pay < seeker.min_pay:
-        return 0.0
-    wanted, offered = _skills(seeker.skills), _skills(vacancy.skills)
-    if not wanted or not offered:
-        return 0.0
-    score = len(wanted & offered) / len(offered)
-    if seeker.near_code and vacancy.place_code.startswith(seeker.near_code[:9]):
-        score += 0.3
-    return round(score, 3)
-
-
-@transaction.atomic
-def jobs_match(*, actor: User, vacancy: Vacancy, limit: int = 20) -> list[JobMatch]:
-    """Propose the best seekers for a vacancy (订单式就业): skill, place and pay."""
-    policy.require(actor, "people.jobs.manage")
-    seekers = Seeker.objects.filter(status="seeking").select_related("resident")
-    scored = sorted(((match_score(s, vacancy), s) for s in seekers), key=lambda p: -p[0])
-    matches = []
-    for score, seeker in scored[:limit]:
-        if score <= 0:
-            break
-        match, _ = JobMatch.objects.get_or_create(
-            seeker=seeker, vacancy=vacancy, defaults={"score": score, "scope_code": seeker.scope_code}
-        )
-        matches.append(match)
-    audit_record(actor=actor, action="people.jobs_match", obj=vacancy, after={"matches": len(matches)})
-    return matches
-
-
-@transaction.atomic
-def job_follow_up(*, actor: User, match: JobMatch, hired: bool) -> JobMatch:
-    policy.require(actor, "people.jobs.manage")
-    match.status = MatchStatus.HIRED if hired else MatchStatus.NOT_HIRED
-    match.followed_up_at = timezone.now()
-    match.save(update_fields=["status", "followed_up_at"])
-    if hired:
-        Seeker.objects.filter(pk=match.seeker_id).update(status="hired")
-    audit_record(actor=actor, action="people.job_follow_up", obj=match, after={"hired": hired})
-    return match
+from .jobs import job_follow_up, jobs_match, match_score  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_more
+from . import jobs_views, views, views_more
 
 app_name = "people"
 
@@ -20,4 +20,12 @@ urlpatterns = [
     path("disputes/", views_more.disputes, name="disputes"),
     path("patrols/", views_more.patrols, name="patrols"),
     path("emergencies/", views_more.emergencies, name="emergencies"),
+    path("jobs/", jobs_views.vacancies, name="vacancies"),
+    path("jobs/new/", jobs_views.vacancy_new, name="vacancy_new"),
+    path("jobs/<int:pk>/", jobs_views.vacancy, name="vacancy"),
+    path("jobs/<int:pk>/edit/", jobs_views.vacancy_edit, name="vacancy_edit"),
+    path("jobs/<int:pk>/act/", jobs_views.vacancy_act, name="vacancy_act"),
+    path("jobs/seekers/", jobs_views.seekers, name="seekers"),
+    path("coverage/", jobs_views.coverage, name="coverage"),
+    path("coverage/export.csv", jobs_views.coverage_export, name="coverage_export"),
 ]
