@@ -5,12 +5,15 @@ purpose-bound — a reason is required — and every reveal is written to the au
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from jinlin.core import policy
+# Place names change rarely; a phone panning back and forth asks the same (snapped) boxes again.
+PLACES_MAX_AGE = 300
+from django.views.decorators.http import require_POST, require_safe
+
+from jinlin.core import places, policy
 from jinlin.core.http import AuthedRequest
 from jinlin.core.models import User
 
@@ -76,4 +79,18 @@ def reveal_contact(request: AuthedRequest, pk: int) -> HttpResponse:
     context["revealed"] = revealed
     response = render(request, "cases/detail.html", context, status=200 if revealed else 422)
     response["Cache-Control"] = "no-store"  # personal data: never kept by the browser or a proxy
+    return response
+
+
+@require_safe
+@login_required
+def places_data(request: AuthedRequest) -> HttpResponse:
+    """GeoJSON of the grids, estates and buildings with their names in `?bbox=w,s,e,n` (WGS-84),
+    for the maps that work without tiles (core.places: geography, no people or cases)."""
+    try:
+        box = places.bbox_parse(request.GET.get("bbox", ""))
+    except ValueError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    response = JsonResponse(places.places_in_bbox(box), json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    response["Cache-Control"] = f"private, max-age={PLACES_MAX_AGE}"
     return response
