@@ -8,9 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-
-# Place names change rarely; a phone panning back and forth asks the same (snapped) boxes again.
-PLACES_MAX_AGE = 300
 from django.views.decorators.http import require_POST, require_safe
 
 from jinlin.core import places, policy
@@ -19,6 +16,9 @@ from jinlin.core.models import User
 
 from . import rules, selectors, services
 from .models import Case
+
+# Place names change rarely; a phone panning back and forth asks the same (snapped) boxes again.
+PLACES_MAX_AGE = 300
 
 
 class RevealForm(forms.Form):
@@ -91,6 +91,7 @@ def places_data(request: AuthedRequest) -> HttpResponse:
         box = places.bbox_parse(request.GET.get("bbox", ""))
     except ValueError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    response = JsonResponse(places.places_in_bbox(box), json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    response = JsonResponse(places.places_in_bbox(box), json_dumps_params=compact)
     response["Cache-Control"] = f"private, max-age={PLACES_MAX_AGE}"
     return response

@@ -22,7 +22,7 @@ from .models import OrgKind, OrgUnit
 
 MAX_SPAN_DEG = 0.1
 BUILDINGS_SPAN_DEG = 0.03
-LIMITS = {OrgKind.GRID: 300, OrgKind.ESTATE: 300, OrgKind.BUILDING: 800}
+LIMITS: dict[str, int] = {OrgKind.GRID: 300, OrgKind.ESTATE: 300, OrgKind.BUILDING: 800}
 DECIMALS = 5
 
 
@@ -55,12 +55,13 @@ def bbox_parse(text: str) -> BBox:
     return box
 
 
-def _point(lat: float, lng: float) -> dict:
+def _point(lat: float | None, lng: float | None) -> dict:
+    assert lat is not None and lng is not None  # the query asks for points inside the box
     return {"type": "Point", "coordinates": [round(lng, DECIMALS), round(lat, DECIMALS)]}
 
 
 def _short_building_name(name: str, estate_name: str | None) -> str:
-    """"银杏家园3号楼" inside 银杏家园 is labelled "3号楼" on the map (the estate has its own label)."""
+    """ "银杏家园3号楼" inside 银杏家园 is labelled "3号楼" on the map (the estate has its own label)."""
     if estate_name and name.startswith(estate_name) and len(name) > len(estate_name):
         return name[len(estate_name) :]
     return name

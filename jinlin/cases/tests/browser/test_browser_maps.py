@@ -28,8 +28,8 @@ def phone_page(browser, live_server):
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    tiles = []
-    page.on("request", lambda r: tiles.append(r.url) if r.resource_type == "image" and "/static/" not in r.url else None)
+    tiles: list[str] = []  # any image not from our static files would be a tile (there must be none)
+    page.on("request", lambda r: r.resource_type == "image" and "/static/" not in r.url and tiles.append(r.url))
     page.tiles = tiles
     yield page
     context.close()
@@ -83,6 +83,6 @@ def test_the_report_map_draws_the_places_and_finds_the_grid_of_my_location(phone
     expect(building).to_be_visible()
 
     # The map with its buttons and the named grid in one phone screen, below the sticky top bar.
-    page.evaluate("window.scrollTo(0, document.querySelector('.map-tools').getBoundingClientRect().top + window.scrollY - 190)")
+    page.evaluate("scrollTo(0, document.querySelector('.map-tools').getBoundingClientRect().top + scrollY - 190)")
     screenshot(page, "maps-report-phone", full_page=False)
     assert page.tiles == [] and page.errors == []
