@@ -541,6 +541,7 @@ def _map_settings(center: tuple[float, float] | None) -> dict:
     return {
         "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
         "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
+        "tile_overlay_url": getattr(settings, "JINLIN_MAP_TILE_OVERLAY_URL", ""),
         "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
         # The platform's own layers (grids, estates, buildings with names): maps work without tiles.
         "places_url": reverse("cases:places_data"),

@@ -21,6 +21,7 @@
     var map = L.map(el, { attributionControl: !!el.dataset.tileUrl });
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+      if (el.dataset.tileOverlayUrl) L.tileLayer(el.dataset.tileOverlayUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
     }
     var center = (el.dataset.center || "").split(",").map(Number);
     if (center.length === 2 && !isNaN(center[0])) {
