@@ -3,10 +3,12 @@ staff, and the explicit, audited reveal of the exact address and the reporter's 
 purpose-bound — a reason is required — and every reveal is written to the audit log)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -35,12 +37,23 @@ def may_reveal(user: User, case: Case) -> bool:
     return not rules.is_follower(user, case) and policy.allows(user, "case.reveal_contact", case)
 
 
+def map_settings(center: tuple[float, float] | None) -> dict:
+    """What every case map needs in its data attributes: tiles (docs/map.md), where to open, and
+    the URL of the platform's own layers."""
+    return {
+        "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
+        "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
+        "tile_overlay_url": getattr(settings, "JINLIN_MAP_TILE_OVERLAY_URL", ""),
+        "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
+        # The platform's own layers (grids, estates, buildings with names): maps work without tiles.
+        "places_url": reverse("cases:places_data"),
+    }
+
+
 def place_context(request: AuthedRequest, case: Case, *, staff: bool, reveal_form: RevealForm | None = None) -> dict:
     """The map (pin and grid outline) for staff who see the case, and the reveal form if allowed."""
     if not staff:
         return {"place_map": None, "reveal_form": None}
-    from .views import _map_settings  # views imports this module
-
     boundary = None
     grid = case.grid
     if grid is not None and hasattr(grid, "grid_boundary"):
@@ -49,7 +62,7 @@ def place_context(request: AuthedRequest, case: Case, *, staff: bool, reveal_for
     center = point or (selectors._middle(boundary) if boundary else None)
     place_map = None
     if point or boundary:
-        place_map = _map_settings(center) | {
+        place_map = map_settings(center) | {
             "lat": f"{point[0]:.6f}" if point else "",
             "lng": f"{point[1]:.6f}" if point else "",
             "grid": {"type": "Feature", "geometry": boundary, "properties": {"name": grid.name}} if boundary else None,

@@ -67,17 +67,10 @@ def _short_building_name(name: str, estate_name: str | None) -> str:
     return name
 
 
-def _points_in(kind: str, box: BBox) -> tuple[list[dict], bool]:
+def _points(queryset: Any, kind: str) -> tuple[list[dict], bool]:
     limit = LIMITS[kind]
     rows = list(
-        OrgUnit.objects.filter(
-            kind=kind,
-            is_active=True,
-            lat__gte=box.min_lat,
-            lat__lte=box.max_lat,
-            lng__gte=box.min_lng,
-            lng__lte=box.max_lng,
-        )
+        queryset.filter(kind=kind, is_active=True, lat__isnull=False, lng__isnull=False)
         .order_by("code")
         .values("id", "name", "lat", "lng", "grid_id", "parent__kind", "parent__name")[: limit + 1]
     )
@@ -89,6 +82,20 @@ def _points_in(kind: str, box: BBox) -> tuple[list[dict], bool]:
             props["label"] = _short_building_name(row["name"], estate)
         features.append({"type": "Feature", "geometry": _point(row["lat"], row["lng"]), "properties": props})
     return features, len(rows) > limit
+
+
+def _points_in(kind: str, box: BBox) -> tuple[list[dict], bool]:
+    inside = OrgUnit.objects.filter(
+        lat__gte=box.min_lat, lat__lte=box.max_lat, lng__gte=box.min_lng, lng__lte=box.max_lng
+    )
+    return _points(inside, kind)
+
+
+def places_of_grid(grid_id: int) -> list[dict]:
+    """The estates and buildings placed in one grid, as point features like places_in_bbox's (the
+    field app's map of the worker's grid, carried offline)."""
+    in_grid = OrgUnit.objects.filter(grid_id=grid_id)
+    return _points(in_grid, OrgKind.ESTATE)[0] + _points(in_grid, OrgKind.BUILDING)[0]
 
 
 def places_in_bbox(box: BBox) -> dict:

@@ -126,3 +126,14 @@ def test_the_places_layer_costs_a_bounded_number_of_queries(client, people, plac
     client.get(URL, {"bbox": AROUND_G1})  # warm the session and the grid index
     with django_assert_max_num_queries(6):  # session, user, grid-index check, names, estates, buildings
         assert client.get(URL, {"bbox": AROUND_G1}).status_code == 200
+
+
+def test_the_places_of_one_grid_for_the_field_apps_map(placed):
+    org, far, gone = placed
+    features = places.places_of_grid(org.g1.pk)
+    assert [(f["properties"]["kind"], f["properties"]["name"]) for f in features] == [
+        ("estate", "桂香小区"),
+        ("building", "桂香小区1号楼"),
+    ]
+    assert features[1]["properties"]["label"] == "1号楼"
+    assert places.places_of_grid(org.g2.pk) == []

@@ -128,7 +128,7 @@
     function say(text, isError) {
       if (!status) return;
       status.textContent = text;
-      status.classList.toggle("field-error", !!isError);
+      status.classList.toggle("is-error", !!isError);
     }
     function describe(w) {
       if (!places) return;

@@ -96,6 +96,8 @@
 
     function zoomClasses() {
       var z = map.getZoom();
+      container.classList.add("places-zoom");
+      container.classList.toggle("places-grid-labels", z >= 13);
       container.classList.toggle("places-estate-labels", z >= 14);
       container.classList.toggle("places-building-labels", z >= 17);
     }
