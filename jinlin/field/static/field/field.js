@@ -183,7 +183,7 @@
         spot.setAttribute("cx", q[0]); spot.setAttribute("cy", q[1]); spot.setAttribute("r", estate ? "1.6" : "1");
         spot.setAttribute("class", estate ? "fmap-estate" : "fmap-building");
         var name = document.createElementNS(SVG, "text");
-        name.setAttribute("x", q[0]); name.setAttribute("y", q[1] - (estate ? 2.4 : 1.6));
+        name.setAttribute("x", q[0]); name.setAttribute("y", q[1] - (estate ? 2.6 : 1.8));
         name.setAttribute("class", "fmap-label" + (estate ? " fmap-label-estate" : ""));
         name.textContent = f.properties.label || f.properties.name;
         svg.append(spot, name);
