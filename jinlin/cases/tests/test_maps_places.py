@@ -137,3 +137,11 @@ def test_the_places_of_one_grid_for_the_field_apps_map(placed):
     ]
     assert features[1]["properties"]["label"] == "1号楼"
     assert places.places_of_grid(org.g2.pk) == []
+
+
+def test_the_report_form_carries_the_places_url_and_the_location_button(client, people, placed):
+    client.force_login(people.resident)
+    text = client.get(reverse("cases:report")).text
+    assert f'data-places-url="{URL}"' in text and "data-locate" in text and "使用我的位置" in text
+    assert "不在平台的任何网格内" in text and "没有获得定位权限" in text  # the errors, in Chinese
+    assert "map_settings" not in text and "#}" not in text  # the include's note stays a template comment

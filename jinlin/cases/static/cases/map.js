@@ -133,6 +133,8 @@
     function describe(w) {
       if (!places) return;
       return places.ready().then(function () {
+        // Without the places (no signal, a server error) the page claims nothing about grids.
+        if (el.dataset.placesLoaded !== "1") return say("", false);
         var grid = places.gridAt(w[0], w[1]);
         places.highlight(grid ? grid.id : null);
         el.dataset.pinGrid = grid ? grid.name : "";

@@ -92,6 +92,7 @@
     var loaded = null; // the box last drawn
     var loadedBuildings = false;
     var pending = Promise.resolve();
+    var asked = 0; // the number of the latest request: an older answer arriving late is dropped
     var selected = null;
 
     function zoomClasses() {
@@ -138,20 +139,28 @@
       // Buildings come only with small boxes (core.places.BUILDINGS_SPAN_DEG): ask again when zoomed in.
       if (covers(loaded, box) && (loadedBuildings || span > 0.03)) return pending;
       var url = opts.url + (opts.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",");
+      var mine = ++asked;
       pending = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) {
           if (!r.ok) throw new Error(String(r.status));
           return r.json();
         })
         .then(function (data) {
+          if (mine !== asked) return;
           loaded = box;
           loadedBuildings = !!data.buildings;
           draw(data);
         })
         .catch(function () {
-          container.dataset.placesLoaded = "error";
+          if (mine === asked) container.dataset.placesLoaded = "error";
         });
       return pending;
+    }
+
+    // Resolves when the answer for the latest view is drawn (a newer request may start meanwhile).
+    function ready() {
+      var p = load();
+      return p.then(function () { return p === pending ? null : ready(); });
     }
 
     function gridAt(lat, lng) {
@@ -185,7 +194,7 @@
     zoomClasses();
     map.whenReady(load);
     return {
-      ready: function () { return load(); },
+      ready: ready,
       gridAt: gridAt,
       nearest: nearest,
       highlight: highlight,
