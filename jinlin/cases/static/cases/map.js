@@ -44,10 +44,8 @@
 
   // A grid's name written in its middle (the same label places.js draws for other grids).
   function gridLabel(map, poly, name) {
-    if (!window.JinlinPlaces) {
-      poly.bindTooltip(name, { sticky: true });
-      return;
-    }
+    poly.bindTooltip(name, { sticky: true }); // on hover, also when zoomed out past the written names
+    if (!window.JinlinPlaces) return;
     var tag = window.JinlinPlaces.label(name, "grid");
     L.tooltip(Object.assign({ direction: "center" }, tag.options)).setLatLng(poly.getBounds().getCenter()).setContent(tag.content).addTo(map);
   }

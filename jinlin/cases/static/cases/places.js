@@ -15,10 +15,13 @@
   "use strict";
   var SNAP = 0.005; // boxes asked for are snapped outward to this, so the browser cache can answer
   var MAX_SPAN = 0.1; // the server refuses larger boxes (core.places.MAX_SPAN_DEG)
-  var GRID_STYLE = { color: "#1d5fb0", weight: 1.5, fillColor: "#1d5fb0", fillOpacity: 0.04, interactive: false };
+  // Places sit in their own pane under the cases and pins (overlayPane is 400, markers 600), and
+  // are rings, never filled dots: the filled dots of the map of cases are SLA colours.
+  var PANE = "jinlinPlaces";
+  var GRID_STYLE = { color: "#1d5fb0", weight: 1.5, fillColor: "#1d5fb0", fillOpacity: 0.04, interactive: false, pane: PANE };
   var GRID_SELECTED = { color: "#0b3d80", weight: 3.5, fillColor: "#1d5fb0", fillOpacity: 0.16 };
-  var ESTATE_STYLE = { radius: 6, color: "#fff", weight: 2, fillColor: "#7a4b12", fillOpacity: 0.95, interactive: false };
-  var BUILDING_STYLE = { radius: 4, color: "#fff", weight: 1, fillColor: "#5d6776", fillOpacity: 0.9, interactive: false };
+  var ESTATE_STYLE = { radius: 5, color: "#6b4f2a", weight: 2.5, fillColor: "#fff", fillOpacity: 1, interactive: false, pane: PANE };
+  var BUILDING_STYLE = { radius: 3, color: "#39424e", weight: 1.5, fillColor: "#fff", fillOpacity: 1, interactive: false, pane: PANE };
 
   function labelElement(text, kind) {
     var span = document.createElement("span");
@@ -86,6 +89,7 @@
     opts = opts || {};
     var withGrids = opts.grids !== false;
     var container = map.getContainer();
+    if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = "350";
     var layer = L.layerGroup().addTo(map);
     var grids = []; // {id, name, geometry, poly}
     var points = []; // {kind, name, lat, lng}
@@ -98,8 +102,9 @@
     function zoomClasses() {
       var z = map.getZoom();
       container.classList.add("places-zoom");
-      container.classList.toggle("places-grid-labels", z >= 13);
-      container.classList.toggle("places-estate-labels", z >= 14);
+      // A district at zoom 14 would be a carpet of names: names from 15 (a few grids), buildings' from 17.
+      container.classList.toggle("places-grid-labels", z >= 15);
+      container.classList.toggle("places-estate-labels", z >= 15);
       container.classList.toggle("places-building-labels", z >= 17);
     }
 
