@@ -212,6 +212,8 @@ CONTENT_SECURITY_POLICY = {
 # Map tiles (docs/map.md): none by default, so the demo works offline; gcj02 for AMap/Tencent tiles.
 JINLIN_MAP_TILE_URL = os.environ.get("JINLIN_MAP_TILE_URL", "")
 JINLIN_MAP_TILE_CRS = os.environ.get("JINLIN_MAP_TILE_CRS", "wgs84")
+# A second, transparent tile layer over the first (天地图's annotation layer cva_w), same CRS.
+JINLIN_MAP_TILE_OVERLAY_URL = os.environ.get("JINLIN_MAP_TILE_OVERLAY_URL", "")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A periodic task RUNNING longer than this lost its worker (core.periodic); unset: per task.

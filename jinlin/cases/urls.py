@@ -18,6 +18,7 @@ urlpatterns = [
     path("urges/", views.urges, name="urges"),
     path("map/", views.case_map, name="map"),
     path("map/data.json", views.map_data, name="map_data"),
+    path("map/places.json", views_place.places_data, name="places_data"),
     path("public/", views.public, name="public"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -164,7 +163,7 @@ def _submit_page(request: AuthedRequest, mode: str) -> HttpResponse:
             "form": form,
             "mode": mode,
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-            "map": _map_settings(center),
+            "map": views_place.map_settings(center),
         },
         status=status,
     )
@@ -537,14 +536,6 @@ def photo(request: AuthedRequest, pk: int, photo_id: int) -> FileResponse:
 # ---------------------------------------------------------------- the map
 
 
-def _map_settings(center: tuple[float, float] | None) -> dict:
-    return {
-        "tile_url": getattr(settings, "JINLIN_MAP_TILE_URL", ""),
-        "tile_crs": getattr(settings, "JINLIN_MAP_TILE_CRS", "wgs84"),
-        "center": f"{center[0]:.6f},{center[1]:.6f}" if center else "",
-    }
-
-
 @require_safe
 @login_required
 def case_map(request):
@@ -552,7 +543,7 @@ def case_map(request):
     return render(
         request,
         "cases/map.html",
-        {"map": _map_settings(selectors.map_center(request.user)), "data_url": reverse("cases:map_data")},
+        {"map": views_place.map_settings(selectors.map_center(request.user)), "data_url": reverse("cases:map_data")},
     )
 
 

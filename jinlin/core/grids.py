@@ -520,6 +520,8 @@ class _GridIndex:
     geoms: list
     unit_ids: list[int]
     codes: list[str]
+    # Outlines simplified for drawing (grids_in_bbox), made on first use: position → GeoJSON.
+    drawn: dict[int, dict] = field(default_factory=dict)
 
 
 _index: _GridIndex | None = None
@@ -605,6 +607,38 @@ def grid_at(lat: float, lng: float) -> OrgUnit | None:
     return grids_of_points([(lat, lng)])[0]
 
 
+# Drawing a grid on a phone needs no centimetres: outlines are simplified by about 2 m (never
+# changing their topology) and positions rounded to 5 decimals (about 1 m).
+DRAW_TOLERANCE_DEG = 0.00002
+DRAW_DECIMALS = 5
+
+
+def _rounded(coords: Any) -> Any:
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(c), DRAW_DECIMALS) for c in coords]
+    return [_rounded(c) for c in coords]
+
+
+def grids_in_bbox(bbox: tuple[float, float, float, float], limit: int) -> list[tuple[int, dict]]:
+    """(grid unit id, simplified GeoJSON outline) of the active grids meeting the box
+    (min lng, min lat, max lng, max lat), at most `limit`, in code order. The outlines are kept
+    with the in-process index, so each grid is simplified once per version."""
+    index = _grid_index()
+    if not index.geoms:
+        return []
+    hits = sorted(index.tree.query(shapely.box(*bbox), predicate="intersects").tolist())[:limit]
+    out = []
+    for i in hits:
+        drawn = index.drawn.get(i)
+        if drawn is None:
+            simple = index.geoms[i].simplify(DRAW_TOLERANCE_DEG, preserve_topology=True)
+            geometry = mapping(simple)
+            drawn = {"type": geometry["type"], "coordinates": _rounded(geometry["coordinates"])}
+            index.drawn[i] = drawn
+        out.append((index.unit_ids[i], drawn))
+    return out
+
+
 __all__ = [
     "ImportReport",
     "Problem",
@@ -612,5 +646,6 @@ __all__ = [
     "grid_at",
     "grid_index_invalidate",
     "grids_import",
+    "grids_in_bbox",
     "grids_of_points",
 ]

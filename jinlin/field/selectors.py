@@ -17,6 +17,7 @@ from jinlin.cases.machine import ACTIVE
 from jinlin.cases.models import Case
 from jinlin.core import policy
 from jinlin.core.models import Grid, OrgKind, OrgUnit, User
+from jinlin.core.places import places_of_grid
 from jinlin.core.scope import area_codes, prefix_q
 
 from .checklists import DEFAULT_ITEMS
@@ -150,6 +151,7 @@ def map_data(grid: OrgUnit | None, cases: list[Case]) -> dict:
             features.append(
                 {"type": "Feature", "geometry": boundary, "properties": {"kind": "grid", "name": grid.name}}
             )
+        features += places_of_grid(grid.pk)  # estates and buildings with their names (core.places)
     for case in cases:
         if case.lat is not None and case.lng is not None:
             features.append(

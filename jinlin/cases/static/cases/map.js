@@ -21,6 +21,7 @@
     var map = L.map(el, { attributionControl: !!el.dataset.tileUrl });
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+      if (el.dataset.tileOverlayUrl) L.tileLayer(el.dataset.tileOverlayUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
     }
     var center = (el.dataset.center || "").split(",").map(Number);
     if (center.length === 2 && !isNaN(center[0])) {
@@ -41,6 +42,14 @@
     });
   }
 
+  // A grid's name written in its middle (the same label places.js draws for other grids).
+  function gridLabel(map, poly, name) {
+    poly.bindTooltip(name, { sticky: true }); // on hover, also when zoomed out past the written names
+    if (!window.JinlinPlaces) return;
+    var tag = window.JinlinPlaces.label(name, "grid");
+    L.tooltip(Object.assign({ direction: "center" }, tag.options)).setLatLng(poly.getBounds().getCenter()).setContent(tag.content).addTo(map);
+  }
+
   function popup(props) {
     var box = document.createElement("div");
     box.className = "map-popup";
@@ -57,6 +66,7 @@
   function casesMap(el) {
     var map = baseMap(el, 14);
     var proj = projector(el);
+    placesOn(map, el, proj, { grids: false });
     var status = document.querySelector("[data-map-status]");
     fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
@@ -69,8 +79,8 @@
         data.features.forEach(function (f) {
           if (f.properties.kind === "grid") {
             var poly = L.polygon(ringsToMap(f.geometry, proj), { color: "#1d5fb0", weight: 1.5, fillOpacity: 0.06 });
-            poly.bindTooltip(f.properties.name, { sticky: true });
             poly.addTo(map);
+            gridLabel(map, poly, f.properties.name);
             bounds.extend(poly.getBounds());
           } else {
             var c = f.geometry.coordinates;
@@ -93,32 +103,104 @@
       });
   }
 
+  // The platform's own layers (places.js) where the page gives their URL.
+  function placesOn(map, el, proj, opts) {
+    if (!el.dataset.placesUrl || !window.JinlinPlaces) return null;
+    return window.JinlinPlaces.attach(map, proj, Object.assign({ url: el.dataset.placesUrl }, opts || {}));
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, key) { return values[key] === undefined ? m : values[key]; });
+  }
+
+  // The report form (resident, patrol, intake): tap or "use my location" puts the pin; the page
+  // names the grid it falls in (and the nearest estate or building) and outlines that grid.
   function pinMap(el) {
     var map = baseMap(el, 16);
     var proj = projector(el);
     var lat = document.getElementById(el.dataset.latInput);
     var lng = document.getElementById(el.dataset.lngInput);
+    var status = document.querySelector("[data-pin-place]");
+    var places = placesOn(map, el, proj);
     var marker = null;
+    function say(text, isError) {
+      if (!status) return;
+      status.textContent = text;
+      status.classList.toggle("is-error", !!isError);
+    }
+    function describe(w) {
+      if (!places) return;
+      return places.ready().then(function () {
+        // Without the places (no signal, a server error) the page claims nothing about grids.
+        if (el.dataset.placesLoaded !== "1") return say("", false);
+        var grid = places.gridAt(w[0], w[1]);
+        places.highlight(grid ? grid.id : null);
+        el.dataset.pinGrid = grid ? grid.name : "";
+        if (!grid) {
+          say(el.dataset.msgOutside, true);
+          return;
+        }
+        var near = places.nearest(w[0], w[1], 80);
+        say(near ? fill(el.dataset.msgGridNear, { grid: grid.name, place: near.name }) : fill(el.dataset.msgGrid, { grid: grid.name }));
+      });
+    }
     function place(mapLatLng) {
       if (marker) marker.setLatLng(mapLatLng);
       else marker = L.marker(mapLatLng, { keyboard: false }).addTo(map);
     }
-    if (lat.value && lng.value) place(proj.toMap(Number(lat.value), Number(lng.value)));
-    map.on("click", function (e) {
-      var w = proj.fromMap(e.latlng.lat, e.latlng.lng);
+    function put(w, mapLatLng) {
       lat.value = w[0].toFixed(6);
       lng.value = w[1].toFixed(6);
-      place(e.latlng);
+      place(mapLatLng);
+      el.dataset.pin = "1";
+      return describe(w);
+    }
+    if (lat.value && lng.value) {
+      var w0 = [Number(lat.value), Number(lng.value)];
+      place(proj.toMap(w0[0], w0[1]));
+      describe(w0);
+    }
+    map.on("click", function (e) {
+      put(proj.fromMap(e.latlng.lat, e.latlng.lng), e.latlng);
     });
     var clear = document.querySelector("[data-pin-clear]");
     if (clear) {
       clear.addEventListener("click", function () {
         lat.value = "";
         lng.value = "";
+        el.dataset.pin = "";
         if (marker) {
           map.removeLayer(marker);
           marker = null;
         }
+        if (places) places.highlight(null);
+        say("", false);
+      });
+    }
+    var locate = document.querySelector("[data-locate]");
+    if (locate) {
+      locate.addEventListener("click", function () {
+        if (!navigator.geolocation || window.isSecureContext === false) {
+          say(el.dataset.msgNoGeo, true);
+          return;
+        }
+        locate.disabled = true;
+        say(el.dataset.msgLocating, false);
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            locate.disabled = false;
+            // The Geolocation API answers WGS-84: stored as it is, shifted only to be drawn.
+            var w = [pos.coords.latitude, pos.coords.longitude];
+            var at = proj.toMap(w[0], w[1]);
+            map.setView(at, Math.max(map.getZoom(), 17), { animate: false });
+            put(w, at);
+          },
+          function (err) {
+            locate.disabled = false;
+            say(err.code === 1 ? el.dataset.msgDenied : err.code === 3 ? el.dataset.msgTimeout : el.dataset.msgUnavailable, true);
+          },
+          { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 }
+        );
       });
     }
   }
@@ -127,13 +209,14 @@
   function caseMap(el) {
     var map = baseMap(el, 16);
     var proj = projector(el);
+    placesOn(map, el, proj, { grids: false });
     var bounds = L.latLngBounds([]);
     var holder = el.dataset.gridId && document.getElementById(el.dataset.gridId);
     if (holder) {
       var grid = JSON.parse(holder.textContent);
       var poly = L.polygon(ringsToMap(grid.geometry, proj), { color: "#1d5fb0", weight: 2, fillOpacity: 0.06 });
-      poly.bindTooltip(grid.properties.name, { sticky: true });
       poly.addTo(map);
+      gridLabel(map, poly, grid.properties.name);
       bounds.extend(poly.getBounds());
     }
     if (el.dataset.lat && el.dataset.lng) {

@@ -176,6 +176,17 @@
           poly.setAttribute("class", "fmap-grid");
           svg.append(poly);
         });
+      } else if (g.type === "Point" && f.properties.kind !== "case") {
+        // Estates and buildings with their names (core.places), under the cases.
+        var q = at(g.coordinates), estate = f.properties.kind === "estate";
+        var spot = document.createElementNS(SVG, "circle");
+        spot.setAttribute("cx", q[0]); spot.setAttribute("cy", q[1]); spot.setAttribute("r", estate ? "1.6" : "1");
+        spot.setAttribute("class", estate ? "fmap-estate" : "fmap-building");
+        var name = document.createElementNS(SVG, "text");
+        name.setAttribute("x", q[0]); name.setAttribute("y", q[1] - (estate ? 2.6 : 1.8));
+        name.setAttribute("class", "fmap-label" + (estate ? " fmap-label-estate" : ""));
+        name.textContent = f.properties.label || f.properties.name;
+        svg.append(spot, name);
       } else if (g.type === "Point") {
         var link = document.createElementNS(SVG, "a");
         link.setAttribute("href", "/field/cases/" + f.properties.id + "/");
