@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from jinlin.core import ratelimit
+from jinlin.core import policy, ratelimit
 from jinlin.core.http import AuthedRequest
 from jinlin.core.models import Role, User
 from jinlin.core.scope import has_role
@@ -502,7 +502,10 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     form = action_forms.get(action)
     error, status = "", 422
     if action not in actions:
-        error, status = _("This action is not possible for this case now."), 409
+        # Not this person's to do (403, with the policy's words), or not now (409).
+        error = _refusal(user, case, action)
+        status = 403 if error else 409
+        error = error or _("This action is not possible for this case now.")
     elif form is None or form.is_valid():
         try:
             _run(action, user, case, form)
@@ -522,6 +525,18 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     context = _detail_context(request, case, actions, action_forms, error=error)
     context["open_action"] = action
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _refusal(user: User, case: Case, action: str) -> str:
+    """The policy row's refusal when `user` may not do `action` to `case` in any state, else ""."""
+    name = f"case.{action}"
+    if name not in policy.actions("case."):
+        return ""
+    try:
+        policy.require(user, name, case, state=False)
+    except PermissionDenied as exc:
+        return str(exc)
+    return ""
 
 
 @require_safe
