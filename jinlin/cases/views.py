@@ -506,6 +506,12 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         error = _refusal(user, case, action)
         status = 403 if error else 409
         error = error or _("This action is not possible for this case now.")
+    elif action == "publish" and "preview" in request.POST and form is not None and form.is_valid():
+        # 预览: the board's text as the publisher typed it, masked by the one masker; not published.
+        typed = form.cleaned_data
+        masked = services.publish_preview(case, title=typed["public_title"], result=typed["public_result"])
+        action_forms[action] = forms.PublishForm(initial={**masked, "note": typed["note"]})
+        status = 200
     elif form is None or form.is_valid():
         try:
             _run(action, user, case, form)
@@ -524,6 +530,8 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     case.refresh_from_db()
     context = _detail_context(request, case, actions, action_forms, error=error)
     context["open_action"] = action
+    context["previewed"] = status == 200
+    context.update(views_place.place_context(request, case, staff=selectors.is_staff_viewer(user, case)))
     return render(request, "cases/detail.html", context, status=status)
 
 

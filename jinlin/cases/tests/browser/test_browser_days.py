@@ -234,8 +234,14 @@ def test_the_community_staffs_day_publishes_with_a_masked_preview(page, login_as
     title, result = publish.locator("[name=public_title]"), publish.locator("[name=public_result]")
     expect(title).to_have_value("*号楼*单元***楼道堵塞")
     expect(result).not_to_have_value(re.compile(r"\d{11}"))
-    # What the publisher types is masked too: a phone and a door number added by hand.
+    # What the publisher types is masked too: a phone and a door number added by hand, previewed.
     result.fill("已清理楼道杂物。如有问题请联系13800001111，或到5号楼102室物业。")
+    with page.expect_navigation():
+        publish.locator("[data-preview]").click()
+    expect(page.locator("[data-previewed]")).to_have_count(1)
+    expect(result).to_have_value("已清理楼道杂物。如有问题请联系***********，或到*号楼***室物业。")
+    expect(title).to_have_value("*号楼*单元***楼道堵塞")
+    assert Case.objects.get(pk=case.pk).published_at is None
     shoot(page, screenshot, "day-staff-1-publish-preview")
     with page.expect_navigation():
         publish.locator("[data-do=publish]").click()
