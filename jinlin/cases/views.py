@@ -450,6 +450,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
         "whistle_form": "escalate" in actions,
+        "is_follower": follower,  # who reported it or follows it already: no "me too" link
         "dispatch_form": "dispatch" in actions,
     }
 

@@ -140,7 +140,12 @@ def test_the_grid_workers_day_whistles_the_lead_and_the_police_on_a_phone(page, 
     box.locator("[data-whistle-search]").fill("派出所")
     box.locator(f"input[name=units][value='{station.pk}']").check()
     box.locator("[name=note]").fill("外墙渗水需住建局牵头，派出所协助疏导")
-    shoot(page, screenshot, "day-grid-worker-1-whistle")
+    # The picture: one phone screen from the whistle box's title down to its button.
+    box.evaluate(
+        "el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY"
+        " - (document.querySelector('header') || el).offsetHeight - 8)"
+    )
+    screenshot(page, "day-grid-worker-1-whistle", full_page=False)
     height = page.evaluate("document.scrollingElement.scrollHeight")
     assert height < 3 * PHONE["height"], height
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
@@ -267,6 +272,7 @@ def test_the_residents_day_rates_from_the_top_of_the_page_on_a_phone(page, login
     page.goto("/cases/mine/")
     expect(page.locator("[data-to-rate-count]")).to_have_text("1")
     page.click(f"[data-case='{case.number}'] a")
+    expect(page.locator("[data-follow-link]")).to_have_count(0)  # it is theirs: no "me too"
     rate = page.locator("[data-rate-now]")
     box = rate.bounding_box()
     assert box is not None and box["y"] < PHONE["height"]
