@@ -24,8 +24,11 @@ from .models import Case, EscalationTarget
 STAFF_ROLES = frozenset(set(Role) - PERSONAL_ROLES)
 DISPATCHER = frozenset({Role.DISPATCHER})
 HANDLERS = frozenset(rules.HANDLER_ROLES)
-# Who sees the resident's exact address and phone besides the owner unit's handlers.
-REVEAL_AREA_ROLES = frozenset({Role.DISPATCHER, Role.GRID_WORKER, Role.COMMUNITY_STAFF})
+# Who sees the resident's exact address and phone besides the owner unit's handlers: the command
+# centre that dispatches and the grid worker who walks there. Not community staff by area (PIPL,
+# minimum necessary): they reveal only as handlers, when the case is their community's (or one of
+# its grids'), never for a case a department or another unit handles in their community.
+REVEAL_AREA_ROLES = frozenset({Role.DISPATCHER, Role.GRID_WORKER})
 
 
 def in_state(*actions: str) -> Callable[[Case], bool]:

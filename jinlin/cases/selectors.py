@@ -305,12 +305,13 @@ def dispatch_queue(user: User) -> QuerySet[Case]:
 
 
 def overdue_cases(user: User) -> QuerySet[Case]:
-    """纪委督单 queue: open cases that ran over their limit, longest overdue first."""
+    """纪委督单 queue: open cases that ran over their limit, longest overdue first (the earliest
+    original limit: the sweep's `overdue_since` is when it noticed, not how late the case is)."""
     return (
         cases_visible_to(user)
         .filter(status__in=ACTIVE, overdue_since__isnull=False)
         .select_related("category", "owner_unit", "owner_user")
-        .order_by("overdue_since", "due_at", "pk")
+        .order_by("due_at", "pk")
     )
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from jinlin.core import ratelimit
+from jinlin.core import policy, ratelimit
 from jinlin.core.http import AuthedRequest
 from jinlin.core.models import Role, User
 from jinlin.core.scope import has_role
@@ -449,6 +449,7 @@ def _detail_context(request, case, actions, action_forms, error="", escalations=
         "error": error,
         "open_action": next((a for a in PRIMARY_ORDER if a in actions), ""),
         "whistle_form": "escalate" in actions,
+        "is_follower": follower,  # who reported it or follows it already: no "me too" link
         "dispatch_form": "dispatch" in actions,
     }
 
@@ -501,7 +502,16 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     form = action_forms.get(action)
     error, status = "", 422
     if action not in actions:
-        error, status = _("This action is not possible for this case now."), 409
+        # Not this person's to do (403, with the policy's words), or not now (409).
+        error = _refusal(user, case, action)
+        status = 403 if error else 409
+        error = error or _("This action is not possible for this case now.")
+    elif action == "publish" and "preview" in request.POST and form is not None and form.is_valid():
+        # 预览: the board's text as the publisher typed it, masked by the one masker; not published.
+        typed = form.cleaned_data
+        masked = services.publish_preview(case, title=typed["public_title"], result=typed["public_result"])
+        action_forms[action] = forms.PublishForm(initial={**masked, "note": typed["note"]})
+        status = 200
     elif form is None or form.is_valid():
         try:
             _run(action, user, case, form)
@@ -520,7 +530,21 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     case.refresh_from_db()
     context = _detail_context(request, case, actions, action_forms, error=error)
     context["open_action"] = action
+    context["previewed"] = status == 200
+    context.update(views_place.place_context(request, case, staff=selectors.is_staff_viewer(user, case)))
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _refusal(user: User, case: Case, action: str) -> str:
+    """The policy row's refusal when `user` may not do `action` to `case` in any state, else ""."""
+    name = f"case.{action}"
+    if name not in policy.actions("case."):
+        return ""
+    try:
+        policy.require(user, name, case, state=False)
+    except PermissionDenied as exc:
+        return str(exc)
+    return ""
 
 
 @require_safe

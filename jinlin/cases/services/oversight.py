@@ -59,9 +59,13 @@ def case_comment(*, actor: User | None, case: Case, note: str, reply: bool = Fal
     return _write(case, action="comment", actor=actor, unit=unit, at=at, note=note, data=data)
 
 
-def publish_preview(case: Case) -> dict[str, str]:
-    """What the board would show: the title and result with personal data masked (core.masking)."""
-    return {"public_title": mask_text(case.title), "public_result": mask_text(case.result)}
+def publish_preview(case: Case, *, title: str | None = None, result: str | None = None) -> dict[str, str]:
+    """What the board would show: the title and result with personal data masked (core.masking),
+    the case's own or those the publisher typed (the preview before 晒单)."""
+    return {
+        "public_title": mask_text(case.title if title is None else title),
+        "public_result": mask_text(case.result if result is None else result),
+    }
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ def test_the_resident_who_reported_gets_no_staff_map_and_no_reveal(client, peopl
         ("urban_handler", False),  # another department
         ("supervisor", False),
         ("officer", False),
+        ("staff_a", False),  # community staff of the place: not the owner unit (PIPL, minimum necessary)
     ],
 )
 def test_the_reveal_is_offered_only_to_those_handling_the_case(client, people, case, who, offered):
@@ -76,3 +77,18 @@ def test_a_reveal_without_a_reason_is_refused_and_not_audited(client, people, ca
     assert response.status_code == 422
     assert ADDRESS not in response.text
     assert not AuditEntry.objects.filter(action="case.reveal_contact").exists()
+
+
+def test_community_staff_reveal_only_a_case_their_community_handles(client, people, org, case):
+    from jinlin.cases import services
+
+    client.force_login(people.staff_a)
+    url = reverse("cases:reveal_contact", args=[case.pk])
+    assert client.post(url, {"reason": "上门前联系"}).status_code in (403, 404)
+    services.case_return(actor=people.handler, case=case, reason="属社区事务")
+    services.case_dispatch(actor=people.dispatcher, case=case, unit=org.community_a)
+    page = client.get(reverse("cases:detail", args=[case.pk]))
+    assert "data-reveal-box" in page.text
+    response = client.post(url, {"reason": "上门前联系"})
+    assert response.status_code == 200 and ADDRESS in response.text
+    assert AuditEntry.objects.filter(action="case.reveal_contact", actor=people.staff_a).count() == 1
