@@ -1,8 +1,8 @@
 """`POST /api/cases/{id}/report_in` answers 403 for anyone who is not a member of a named unit
 that has not yet reported in: every demo role tries, on a case whose whistle named G1's community
 (lead) and the street's police station (issue 11's API contract). Someone who cannot see the case
-at all (the grid worker of another community) gets 404, as for every read outside one's scope:
-a 403 would tell them the case exists."""
+at all (the grid worker of another community) gets 403 too, as the contract says; only a case that
+does not exist is a 404."""
 
 import pytest
 
@@ -38,7 +38,9 @@ def test_report_in_answers_403_to_every_role_but_the_members_of_a_named_unit():
     for phone in sorted(refused):
         assert apis[phone].post(url).status_code == 403, (phone, ROLES[phone])
     for phone in UNSEEN:
-        assert apis[phone].post(url).status_code == 404, (phone, ROLES[phone])
+        assert apis[phone].get(f"/api/cases/{case.pk}").status_code == 404, (phone, ROLES[phone])
+        assert apis[phone].post(url).status_code == 403, (phone, ROLES[phone])
+    assert apis["13900000004"].post("/api/cases/999999/report_in").status_code == 404
     assert not EscalationTarget.objects.filter(case=case, reported_at__isnull=False).exists()
     for phone in sorted(MEMBERS):
         assert apis[phone].post(url).status_code == 200, (phone, ROLES[phone])
