@@ -29,6 +29,10 @@ class Event:
     name: str
     payload: dict[str, Any]
     at: datetime = field(default_factory=timezone.now)
+    # What one subscriber read and may hand to the next ones of the same event, in this process:
+    # triage keeps the new case it read (with its suggestions) so notify does not read it again.
+    # Never sent anywhere; subscribers run in registration order, exact names before `prefix.*`.
+    context: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.payload[key]
