@@ -25,7 +25,7 @@ from jinlin.cases import rules
 from jinlin.cases.cache import TableCache
 from jinlin.cases.models import Case, CaseFollow, CaseReporter, TimelineEntry
 from jinlin.cases.selectors import org_units
-from jinlin.core.events import Event, handles_batches, subscribe
+from jinlin.core.events import Event, defer_write, handles_batches, subscribe
 from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import reach_code
 
@@ -226,7 +226,13 @@ def on_case_events(events: list[Event]) -> None:
 @subscribe("case.*")
 @handles_batches(on_case_events)
 def on_case_event(event: Event) -> None:
-    on_case_events([event])
+    """One event: read now, write with the other subscribers' deferred writes (one transaction)."""
+    if not getattr(settings, "NOTIFY_CASE_EVENTS", True):
+        return
+    batch = Batch([event])
+    _handle(batch, event)
+    if batch.messages:
+        defer_write(event, batch.flush)
 
 
 def _handle(batch: Batch, event: Event) -> None:

@@ -3,7 +3,7 @@
 Imported by TriageConfig.ready; `cases` never imports triage."""
 
 from jinlin.cases.models import Case
-from jinlin.core.events import Event, subscribe
+from jinlin.core.events import Event, defer_write, subscribe
 
 
 @subscribe("case.submitted")
@@ -18,7 +18,7 @@ def on_case_submitted(event: Event) -> None:
     if not (isinstance(case, Case) and case.pk == event["case_id"]):
         case = Case.objects.filter(pk=event["case_id"]).first()
     if case is not None:
-        adapter.on_intake(case, live=event.get("live", True))
+        adapter.on_intake(case, live=event.get("live", True), defer=lambda write: defer_write(event, write))
         # The case as triage left it (suggestions, auto-dispatch flag) for intake's answer and
         # for the subscribers after it (notify's queue notice), so none of them reads it again.
         event.context["case"] = case
