@@ -77,8 +77,10 @@ def head_for_update() -> AuditChainHead:
 
 
 def append(entry: AuditEntry) -> AuditEntry:
-    """Chain and insert an unsaved entry; the caller's transaction (or ours) holds the head."""
-    with transaction.atomic():
+    """Chain and insert an unsaved entry; the caller's transaction (or ours) holds the head.
+    No savepoint of its own inside the caller's transaction (two statements less per audited
+    action): a failure here fails the caller's write, as it must."""
+    with transaction.atomic(savepoint=False):
         head = head_for_update()
         entry.seq = head.last_seq + 1
         entry.prev_hash = head.last_hash

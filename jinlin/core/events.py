@@ -29,6 +29,10 @@ class Event:
     name: str
     payload: dict[str, Any]
     at: datetime = field(default_factory=timezone.now)
+    # What one subscriber read and may hand to the next ones of the same event, in this process:
+    # triage keeps the new case it read (with its suggestions) so notify does not read it again.
+    # Never sent anywhere; subscribers run in registration order, exact names before `prefix.*`.
+    context: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.payload[key]
@@ -82,12 +86,39 @@ def subscribers_of(name: str) -> list[Subscriber]:
 
 
 def deliver(event: Event) -> None:
-    """Hand `event` to every subscriber now; one failing subscriber never stops the others."""
+    """Hand `event` to every subscriber now; one failing subscriber never stops the others. The
+    writes they deferred (`defer_write`) run last, together in one transaction."""
     for fn in subscribers_of(event.name):
         try:
             fn(event)
         except Exception:
             logger.exception("subscriber %s failed on %s", getattr(fn, "__qualname__", fn), event.name)
+    _run_deferred(event)
+
+
+def defer_write(event: Event, write: Callable[[], Any]) -> None:
+    """Let `write` run after every subscriber of `event` has run, in one transaction with the
+    other subscribers' deferred writes (each in its own savepoint: one failing write is logged
+    and leaves the others). On SQLite each write transaction takes the database's one write lock:
+    a new case's triage suggestions and notify's queue notice in one transaction instead of two
+    (docs/performance.md §7a, third pass)."""
+    event.context.setdefault("writes", []).append(write)
+
+
+def _run_deferred(event: Event) -> None:
+    writes = event.context.pop("writes", None)
+    if not writes:
+        return
+    try:
+        with transaction.atomic():
+            for write in writes:
+                try:
+                    with transaction.atomic():
+                        write()
+                except Exception:
+                    logger.exception("a deferred write of %s failed", event.name)
+    except Exception:
+        logger.exception("the deferred writes of %s failed", event.name)
 
 
 def deliver_all(events: list[Event]) -> None:
@@ -110,6 +141,8 @@ def deliver_all(events: list[Event]) -> None:
                     fn(event)
                 except Exception:
                     logger.exception("subscriber %s failed on %s", _name(fn), event.name)
+        for event in batch:
+            _run_deferred(event)
 
 
 def _name(fn: Subscriber) -> str:

@@ -91,13 +91,20 @@ def notify(
     return _write([(people, kind, title, body, link, data)], broadcast=broadcast, sms=sms, now=now)
 
 
-def notify_many(messages: list[Message], *, now: datetime | None = None) -> list[Notification]:
+def notify_many(
+    messages: list[Message], *, now: datetime | None = None, known: dict[int, User] | None = None
+) -> list[Notification]:
     """`notify` for many messages at once (a sweeper chunk's thousand urges): recipients given by
-    id are read in one query, their preferences in one, and the rows written by one bulk insert
-    per table in one transaction. Each message tells each of its recipients once, inactive people
-    never."""
+    id are read with their preferences in one query, and the rows written by one bulk insert per
+    table in one transaction. Each message tells each of its recipients once, inactive people
+    never. `known`: users by id already read with their preferences (`notify_profile`), not read
+    again."""
+    known = known or {}
     ids = {r for m in messages for r in m.recipients if isinstance(r, int)}
-    users = User.objects.filter(pk__in=ids, is_active=True).in_bulk() if ids else {}
+    users = {pk: known[pk] for pk in ids if pk in known}
+    missing = ids - set(users)
+    if missing:
+        users.update(User.objects.filter(pk__in=missing, is_active=True).select_related("notify_profile").in_bulk())
     batch = []
     for m in messages:
         found = (users.get(r) if isinstance(r, int) else r for r in m.recipients)
@@ -109,8 +116,15 @@ def notify_many(messages: list[Message], *, now: datetime | None = None) -> list
 
 def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None):
     now = now or timezone.now()
-    everyone = {u.pk for people, *_rest in batch for u in people}
-    profiles = {p.user_id: p for p in NotifyProfile.objects.filter(user__in=everyone)}
+    profiles, unread = {}, set()
+    for people, *_rest in batch:
+        for user in people:
+            if "notify_profile" in user._state.fields_cache:  # read with the user (select_related)
+                profiles[user.pk] = user._state.fields_cache["notify_profile"]
+            else:
+                unread.add(user.pk)
+    if unread:
+        profiles.update({p.user_id: p for p in NotifyProfile.objects.filter(user__in=unread)})
     rows, deliveries = [], []
     # The recipient's language is activated only when it changes from the previous recipient's:
     # a sweep tells thousands, nearly all in one language. Restored afterwards.

@@ -25,10 +25,11 @@ from jinlin.cases import rules
 from jinlin.cases.cache import TableCache
 from jinlin.cases.models import Case, CaseFollow, CaseReporter, TimelineEntry
 from jinlin.cases.selectors import org_units
-from jinlin.core.events import Event, handles_batches, subscribe
+from jinlin.core.events import Event, defer_write, handles_batches, subscribe
 from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import reach_code
 
+from .models import NotifyProfile
 from .services import Message, notify_many
 
 logger = logging.getLogger(__name__)
@@ -39,21 +40,31 @@ TO_OWNER = {"dispatched", "transferred", "returned"}
 TO_OVERSIGHT = {"urged", "overdue", "supervised"}
 
 
-def _load_oversight() -> list[tuple[str, int, str]]:
-    """(role, user id, reach code) of every active dispatcher and supervisor binding."""
+Oversight = tuple[list[tuple[str, int, str]], dict[int, User]]
+
+
+def _load_oversight() -> Oversight:
+    """(role, user id, reach code) of every active dispatcher and supervisor binding, and those
+    people with their notice preferences (what `notify_many` needs of a recipient)."""
     bindings = (
         RoleAssignment.objects.filter(role__in=AREA_ROLES, is_active=True, user__is_active=True)
-        .select_related("org")
+        .select_related("org", "user", "user__notify_profile")
         .order_by()  # with ORDER BY id SQLite walks every role binding instead of the role index
     )
-    return [(a.role, a.user_id, code) for a in bindings if (code := reach_code(a)) is not None]
+    rows, people = [], {}
+    for a in bindings:
+        if (code := reach_code(a)) is not None:
+            rows.append((a.role, a.user_id, code))
+            people[a.user_id] = a.user
+    return rows, people
 
 
-# Dispatchers and supervisors whose area reaches a case, read once per process (cases.cache:
-# dropped on any save of a binding, a user or a unit in this process, re-read after 60 s in the
-# others). Whether each is still active is checked when the users are read.
+# Dispatchers and supervisors whose area reaches a case, with their preferences, read once per
+# process (cases.cache: dropped on any save of a binding, a user, a unit or a preference in this
+# process, re-read after 60 s in the others — as a changed role binding is). A new case's queue
+# notice reads nothing more than this (docs/performance.md §7a, third pass).
 AREA_ROLES = (Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
-_oversight = TableCache("notify_oversight", _load_oversight, RoleAssignment, User, OrgUnit)
+_oversight = TableCache("notify_oversight", _load_oversight, RoleAssignment, User, OrgUnit, NotifyProfile)
 
 
 class Batch:
@@ -62,17 +73,23 @@ class Batch:
     query each for the whole batch; the messages collected and written by one `notify_many`."""
 
     def __init__(self, events: list[Event]) -> None:
-        # Without the encrypted contact fields, which no notice shows.
-        self.cases = Case.objects.defer("address", "contact_phone").in_bulk(
-            {e.get("case_id") for e in events if e.get("case_id")}
-        )
+        # A case an earlier subscriber of the same event read (triage, for a new case) is not
+        # read again; the others without the encrypted contact fields, which no notice shows.
+        self.cases: dict[int, Case] = {}
+        for e in events:
+            shared = e.context.get("case")
+            if isinstance(shared, Case) and shared.pk == e.get("case_id"):
+                self.cases[shared.pk] = shared
+        wanted = {e.get("case_id") for e in events if e.get("case_id")} - set(self.cases)
+        if wanted:
+            self.cases.update(Case.objects.defer("address", "contact_phone").in_bulk(wanted))
         # A new case's entry is not read: its event says itself whether it replays the past (live).
         entry_ids = {e.get("entry_id") for e in events if e.get("entry_id") and e.name != "case.submitted"}
         self.entries = TimelineEntry.objects.in_bulk(entry_ids) if entry_ids else {}
         self._reporters: dict[int, set[int]] | None = None
         self._followers: dict[int, set[int]] | None = None
         self._handlers: dict[int, set[int]] = {}
-        self._oversight: list[tuple[str, int, str]] | None = None
+        self._oversight: Oversight | None = None
         self.messages: list[Message] = []
 
     def _by_case(self, model) -> dict[int, set[int]]:
@@ -113,17 +130,25 @@ class Batch:
         """People whose `role` binding reaches the case's place (dispatchers, supervisors)."""
         if self._oversight is None:
             self._oversight = _oversight.get()
-        return sorted({uid for r, uid, code in self._oversight if r == role and case.scope_code.startswith(code)})
+        rows, _people = self._oversight
+        return sorted({uid for r, uid, code in rows if r == role and case.scope_code.startswith(code)})
+
+    def known_users(self) -> dict[int, User]:
+        """Recipients already read with their preferences (the cached dispatchers, supervisors)."""
+        return self._oversight[1] if self._oversight is not None else {}
 
     def owners(self, case: Case) -> list[int]:
         if case.owner_user_id:
             return [case.owner_user_id]
         return self.unit_handlers([case.owner_unit_id]) if case.owner_unit_id else []
 
-    def link(self, case: Case):
+    def link(self, case: Case, *, to_reporter: bool = True):
         """The case page for those who may read it; the follow card (public fields and the
-        outcome) for someone who only follows it (我也关注)."""
+        outcome) for someone who only follows it (我也关注). Staff are told for their part in
+        the case (handlers, dispatchers, supervisors, whistle targets): the case page."""
         detail = reverse("cases:detail", args=[case.pk])
+        if not to_reporter:
+            return detail
         card = reverse("cases:follow", args=[case.pk])
 
         def link(user: User) -> str:
@@ -144,13 +169,13 @@ class Batch:
                 kind=f"case.{event}",
                 title=lambda u, e=event, c=case, r=to_reporter, x=extra: _title(e, c, to_reporter=r, **x),
                 body=body or case.title,
-                link=self.link(case),
+                link=self.link(case, to_reporter=to_reporter),
                 data={"case_id": case.pk},
             )
         )
 
     def flush(self) -> None:
-        notify_many(self.messages)
+        notify_many(self.messages, known=self.known_users())
         self.messages = []
 
 
@@ -201,7 +226,13 @@ def on_case_events(events: list[Event]) -> None:
 @subscribe("case.*")
 @handles_batches(on_case_events)
 def on_case_event(event: Event) -> None:
-    on_case_events([event])
+    """One event: read now, write with the other subscribers' deferred writes (one transaction)."""
+    if not getattr(settings, "NOTIFY_CASE_EVENTS", True):
+        return
+    batch = Batch([event])
+    _handle(batch, event)
+    if batch.messages:
+        defer_write(event, batch.flush)
 
 
 def _handle(batch: Batch, event: Event) -> None:

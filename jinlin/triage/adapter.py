@@ -23,7 +23,9 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -57,7 +59,7 @@ def auto_dispatch_enabled() -> bool:
 # ---------------------------------------------------------------- intake
 
 
-def on_intake(case: Case, *, live: bool = True) -> dict:
+def on_intake(case: Case, *, live: bool = True, defer: Callable[[Callable[[], Any]], None] | None = None) -> dict:
     """Suggest, look for duplicates and maybe auto-dispatch a new case; returns what was stored.
 
     `live` is False when intake replays the past (imports, the demo seed, `at=` given): the
@@ -80,6 +82,8 @@ def on_intake(case: Case, *, live: bool = True) -> dict:
         if dispatch:
             stored["auto_dispatched"] = True
             _auto_dispatch(case, auto, stored)  # stores `stored` in the dispatch's transaction
+        elif defer is not None:  # stored with the other subscribers' writes (core.events.defer_write)
+            defer(lambda: type(case).objects.filter(pk=case.pk).update(suggestions=stored))
         else:
             with _guard():
                 type(case).objects.filter(pk=case.pk).update(suggestions=stored)

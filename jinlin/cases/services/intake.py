@@ -109,13 +109,15 @@ def case_submit(
     try:
         with transaction.atomic():
             case = _intake_write(intake, actor=actor, at=at)
-            emit(
+            event = emit(
                 "case.submitted",
                 case_id=case.pk,
                 actor_id=actor.pk if actor is not None else None,
                 entry_id=case.intake_entry.pk,  # type: ignore[attr-defined]
                 live=live,
             )
+            # The case as written, for the subscribers in this process (triage reads it from here).
+            event.context["case"] = case
     except IntegrityError:
         # Two retries raced: the other one committed first; answer with its case.
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
@@ -123,8 +125,14 @@ def case_submit(
             raise
         return existing, False
     # Subscribers of case.submitted (triage) have run if the write committed; what they stored
-    # shows on the case returned (the API's 201 tells an auto-dispatched case by it).
-    case.suggestions = Case.objects.filter(pk=case.pk).values_list("suggestions", flat=True).first() or {}
+    # shows on the case returned (the API's 201 tells an auto-dispatched case by it). A subscriber
+    # that hands on the case it stored them on (Event.context "case_current": triage does)
+    # spares reading them again.
+    shared = event.context.get("case") if event.context.get("case_current") else None
+    if isinstance(shared, Case) and shared.pk == case.pk:
+        case.suggestions = shared.suggestions or {}
+    else:
+        case.suggestions = Case.objects.filter(pk=case.pk).values_list("suggestions", flat=True).first() or {}
     return case, True
 
 

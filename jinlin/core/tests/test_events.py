@@ -104,3 +104,28 @@ def test_a_failing_batch_is_retried_event_by_event_so_one_bad_event_silences_no_
     finally:
         events.unsubscribe("batch.failed", setwise)
     assert heard == [0, 2]
+
+
+@pytest.mark.django_db
+def test_deferred_writes_run_after_every_subscriber_and_a_failing_one_leaves_the_others():
+    from jinlin.core.events import Event, defer_write, deliver, subscribe, unsubscribe
+
+    order = []
+
+    def first(event):
+        order.append("first")
+        defer_write(event, lambda: order.append("write 1"))
+        defer_write(event, lambda: 1 / 0)
+
+    def second(event):
+        order.append("second")
+        defer_write(event, lambda: order.append("write 2"))
+
+    subscribe("test.deferred")(first)
+    subscribe("test.deferred")(second)
+    try:
+        deliver(Event("test.deferred", {}))
+    finally:
+        unsubscribe("test.deferred", first)
+        unsubscribe("test.deferred", second)
+    assert order == ["first", "second", "write 1", "write 2"]

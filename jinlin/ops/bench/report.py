@@ -47,6 +47,23 @@ ROWS = (
     ("time bank redeem (in-process) p50 / p95", ("timebank", "redeem"), "ms"),
     ("time bank ledger verify", ("timebank", "verify", "seconds"), "s"),
     ("peak memory, largest gunicorn worker", ("memory_peak_mb", "gunicorn_workers"), "MB"),
+    # `jinlin bench --in-process` (inproc.py): CPU time and queries, medians of interleaved samples.
+    ("CPU per intake, notify on (median)", ("intake", "notify_on", "cpu_ms", "median"), "ms"),
+    ("CPU per intake, notify off (median)", ("intake", "notify_off", "cpu_ms", "median"), "ms"),
+    ("CPU per intake, notify on (trimmed mean)", ("intake", "notify_on", "cpu_ms", "trimmed_mean"), "ms"),
+    ("CPU per intake, notify off (trimmed mean)", ("intake", "notify_off", "cpu_ms", "trimmed_mean"), "ms"),
+    ("notify's share of intake CPU", ("intake", "notify_share_of_intake_cpu"), ""),
+    ("queries per intake, notify on (median)", ("intake", "notify_on", "queries", "median"), ""),
+    ("queries per intake, notify off (median)", ("intake", "notify_off", "queries", "median"), ""),
+    ("notifications per notified intake", ("intake", "notifications_per_notified_intake"), ""),
+    ("SLA sweep catching up: queries", ("sla_sweep", "catch_up", "queries"), ""),
+    ("SLA sweep catching up: CPU", ("sla_sweep", "catch_up", "cpu_s"), "s"),
+    ("SLA sweep catching up: wall", ("sla_sweep", "catch_up", "wall_s"), "s"),
+    ("SLA sweep steady: queries", ("sla_sweep", "steady", "queries"), ""),
+    ("dashboard CPU, top level (median)", ("dashboard", "top", "cpu_ms", "median"), "ms"),
+    ("dashboard CPU, street (median)", ("dashboard", "street", "cpu_ms", "median"), "ms"),
+    ("dashboard CPU, community (median)", ("dashboard", "community", "cpu_ms", "median"), "ms"),
+    ("dashboard queries, top / street / community", ("dashboard",), ""),
 )
 
 
@@ -63,6 +80,8 @@ def _dig(result: dict, path: tuple):
 def _cell(value, unit: str) -> str:
     if value is None or value == {}:
         return "—" if value is None else "0"
+    if isinstance(value, dict) and {"top", "street", "community"} <= set(value):  # in-process dashboards
+        return " / ".join(_number(value[k].get("queries", {}).get("median")) for k in ("top", "street", "community"))
     if isinstance(value, dict) and "p50_ms" in value:
         cell = f"{_number(value['p50_ms'])} / {_number(value['p95_ms'])}"
         if value.get("errors"):
@@ -88,7 +107,8 @@ def _number(value) -> str:
 
 def _heading(result: dict) -> str:
     db = result.get("database", {}).get("vendor", "?")
-    return f"{result.get('scale') or 'unseeded'}, {'PostgreSQL' if db == 'postgresql' else 'SQLite'}"
+    where = "in-process, " if result.get("mode") == "in_process" else ""
+    return f"{where}{result.get('scale') or 'unseeded'}, {'PostgreSQL' if db == 'postgresql' else 'SQLite'}"
 
 
 def markdown(results: Iterable[dict]) -> str:

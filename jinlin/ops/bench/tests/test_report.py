@@ -50,3 +50,26 @@ def test_the_command_reads_files_and_refuses_a_broken_one(tmp_path, capsys):
         call_command("bench", "--report", str(bad))
     with pytest.raises(CommandError):
         call_command("bench", "--report", str(tmp_path / "missing.json"))
+
+
+def test_an_in_process_run_is_a_column_of_cpu_and_queries():
+    result = {
+        "mode": "in_process",
+        "scale": "district",
+        "database": {"vendor": "sqlite"},
+        "intake": {
+            "notify_on": {"cpu_ms": {"median": 21.5, "trimmed_mean": 22.0}, "queries": {"median": 19.0}},
+            "notify_off": {"cpu_ms": {"median": 20.0, "trimmed_mean": 20.4}, "queries": {"median": 16.0}},
+            "notify_share_of_intake_cpu": {"median": 0.075, "trimmed_mean": 0.078},
+        },
+        "sla_sweep": {"catch_up": {"queries": 190, "cpu_s": 0.6, "wall_s": 1.2}},
+        "dashboard": {
+            k: {"cpu_ms": {"median": 30.0}, "queries": {"median": 11}} for k in ("top", "street", "community")
+        },
+    }
+    table = markdown([result, RESULT])
+    assert table.splitlines()[0] == "| figure | unit | in-process, district, SQLite | district, PostgreSQL |"
+    assert "| CPU per intake, notify on (median) | ms | 21.5 | — |" in table
+    assert "| notify's share of intake CPU |  | median: 0.075, trimmed_mean: 0.078 | — |" in table
+    assert "| dashboard queries, top / street / community |  | 11 / 11 / 11 | — |" in table
+    assert "| SLA sweep catching up: queries |  | 190 | — |" in table

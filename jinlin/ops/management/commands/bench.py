@@ -10,7 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jinlin.ops.bench import report, run
+from jinlin.ops.bench import inproc, report, run
 from jinlin.ops.scale import SCALES
 
 
@@ -39,6 +39,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--port", type=int, default=0, help="Serve gunicorn on this loopback port (default: any free port)."
         )
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="Only measure CPU time and queries in this process (intake with notify on and off, the sweep, "
+            "the dashboards), no server; it writes, so run it on a copy of the seed.",
+        )
+        parser.add_argument(
+            "--intakes", type=int, default=60, help="--in-process: intakes with notify on, and as many off (60)."
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
         parser.add_argument(
             "--report",
@@ -63,6 +72,10 @@ class Command(BaseCommand):
             if options["locust_users"]:
                 counts = run.locust_users(options["locust_users"])
                 self.stdout.write(f"Wrote {options['locust_users']}: {counts}")
+                return
+            if options["in_process"]:
+                result = inproc.run_in_process(intakes=options["intakes"], stderr=self.stderr)
+                self.stdout.write(json.dumps(result, ensure_ascii=False, indent=None if options["json"] else 2))
                 return
             result = run.run(
                 scale=options["scale"],

@@ -1,0 +1,66 @@
+"""What intake costs, subscribers included (issue 13: telling people must not slow intake by more
+than 10 %; docs/performance.md §7a). Query counts, so a regression fails here before it shows in
+`jinlin bench --in-process`. The test runs inside a transaction: notify's write is a savepoint
+here (BEGIN IMMEDIATE … COMMIT in production), and the per-process oversight cache is not kept
+inside a transaction (cases.cache), so it is read once per intake here and once a minute there."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from jinlin.cases.models import Case
+from jinlin.cases.tests.flow import submit
+from jinlin.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+# The whole of one resident's intake through the services: the intake's reads and its write
+# transaction, the audit chain, triage (suggestions, duplicates, storing them) and notify's queue
+# notice to the dispatchers; in a test transaction the per-process caches (grids, units, SLA
+# policies, categories) are read each time. Lower it when a change saves a query; never raise it
+# quietly. Transaction control is not counted (29 statements with it before the subscribers'
+# writes were deferred into one transaction).
+INTAKE_QUERIES = 20
+# What notify's case subscriber adds to it: the oversight read (cached a minute in production),
+# the bulk insert of the notices (in triage's transaction: core.events.defer_write) … (the second
+# pass's subscriber added 8: the case read again, users, preferences, followers, the insert in a
+# transaction of its own).
+NOTIFY_QUERIES = 3
+
+
+def _submit(people, capture):
+    with CaptureQueriesContext(connection) as ctx, capture(execute=True):
+        case = submit(people)
+    # Transaction control (SAVEPOINT, RELEASE, BEGIN, COMMIT) is not counted: here every atomic
+    # block is a savepoint, and the subscribers' deferred writes share one transaction.
+    control = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+    return case, [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(control)]
+
+
+def test_one_intake_with_its_subscribers_stays_within_its_query_budget(
+    org, people, categories, django_capture_on_commit_callbacks
+):
+    submit(people)  # the process's first intake fills the caches (categories, centres, grids)
+    case, statements = _submit(people, django_capture_on_commit_callbacks)
+    assert len(statements) <= INTAKE_QUERIES, "\n".join(s[:100] for s in statements)
+    # The dispatchers' queue still hears of the new case.
+    assert Notification.objects.filter(recipient=people.dispatcher, kind="case.submitted", data__case_id=case.pk)
+
+
+def test_nobody_reads_the_new_case_again_after_writing_it(org, people, categories, django_capture_on_commit_callbacks):
+    submit(people)
+    case, statements = _submit(people, django_capture_on_commit_callbacks)
+    again = re.compile(rf'FROM "cases_case" WHERE "cases_case"."id" = {case.pk}\b')
+    assert not [s for s in statements if s.startswith("SELECT") and again.search(s)]
+    assert Case.objects.get(pk=case.pk).suggestions == case.suggestions  # what intake answers is stored
+
+
+def test_notify_adds_a_fixed_few_queries_to_intake(org, people, categories, django_capture_on_commit_callbacks):
+    submit(people)
+    counts = {}
+    for on in (False, True):
+        with override_settings(NOTIFY_CASE_EVENTS=on):
+            counts[on] = len(_submit(people, django_capture_on_commit_callbacks)[1])
+    assert counts[True] - counts[False] <= NOTIFY_QUERIES, counts
