@@ -11,6 +11,7 @@ from django.utils import timezone
 from jinlin.core import policy
 from jinlin.core.models import OrgUnit, User
 from jinlin.core.scope import area_codes, prefix_q
+from jinlin.core.selectors import capped_count
 
 from .models import KEY_TAGS, RESTRICTED_TAGS, Household, Pairing, Resident, ResidentTag, Visit
 from .policies import VIEW_ROLES
@@ -70,29 +71,67 @@ def visible_unit(user: User | None, unit_id: int | None) -> OrgUnit | None:
     return unit
 
 
+def _area_parts(user: User | None, paired: list[int]) -> list[Q]:
+    """The user's area as separate parts (one code prefix each, and the paired households): the
+    same rows as area_q | paired, but each part answerable by one index on its own."""
+    codes = area_codes(user, VIEW_ROLES)
+    parts = [Q(scope_code__startswith=c) for c in codes if c.isdigit()]
+    parts += [Q(unit_code__startswith=c) for c in codes if not c.isdigit()]
+    if paired:
+        parts.append(Q(household_id__in=paired))
+    return parts
+
+
+# Beyond this many parts of an area, one subquery with an OR (a bitmap scan) beats many subqueries.
+MAX_PARTS = 6
+
+
+def _residents_where(parts: list[Q], unit: OrgUnit | None, **conditions) -> Q:
+    """Households with a current resident matching `conditions` in the area `parts`.
+
+    One subquery per part, ORed on the household id, rather than one subquery with an OR: each
+    part then stays a single range of the covering index people_res_scope_name (PostgreSQL,
+    migration 0003), read without visiting the residents' rows; an OR would turn it into a bitmap
+    scan that fetches every resident row of the area.
+    """
+    groups = [[part] for part in parts] if len(parts) <= MAX_PARTS else [parts]
+    found = Q(pk__in=[])
+    for group in groups:
+        where = Q(pk__in=[])
+        for part in group:
+            where |= part
+        if unit is not None:
+            where &= unit_q(unit)
+        found |= Q(pk__in=Resident.objects.filter(where, left_at=None, **conditions).values("household_id"))
+    return found
+
+
 def household_queryset(
     user: User | None, *, unit: OrgUnit | None = None, tag: str = "", q: str = ""
 ) -> QuerySet[Household]:
     area = area_q(user)
     paired = _paired(user)
     households = area | Q(pk__in=paired) if paired else area
-    # Residents carry their household's scope_code and unit_code: the same rule scopes them, so a
-    # search or a tag looks at the area's residents only, never the whole registry.
-    residents = area | Q(household_id__in=paired) if paired else area
     if unit is not None:
         households &= unit_q(unit)
-        residents &= unit_q(unit)
     qs = Household.objects.filter(households)
     tag = (tag or "").strip()
+    q = (q or "").strip()
+    if not tag and not q:
+        return qs
+    # Residents carry their household's scope_code and unit_code: the same rule scopes them, so a
+    # search or a tag looks at the area's residents only, never the whole registry.
+    parts = _area_parts(user, paired)
     if tag:
         if tag in RESTRICTED_TAGS and not sees_restricted(user):
             return qs.none()
-        tagged = Resident.objects.filter(residents, left_at=None, tags__tag=tag).values("household_id")
-        qs = qs.filter(pk__in=tagged)
-    q = (q or "").strip()
+        qs = qs.filter(_residents_where(parts, unit, tags__tag=tag))
     if q:
-        named = Resident.objects.filter(residents, left_at=None, name__icontains=q).values("household_id")
-        qs = qs.filter(Q(address__icontains=q) | Q(room__icontains=q) | Q(pk__in=named))
+        # Django's icontains is UPPER(col) LIKE UPPER('%q%') on PostgreSQL: three characters or
+        # more are answered by the trigram indexes on UPPER(name), UPPER(address) and UPPER(room);
+        # shorter ones (a surname) by the covering index of the area's residents.
+        named = _residents_where(parts, unit, name__icontains=q)
+        qs = qs.filter(Q(address__icontains=q) | Q(room__icontains=q) | named)
     return qs
 
 
@@ -142,7 +181,9 @@ def household_page(
     unit = visible_unit(user, unit_id)
     qs = household_queryset(user, unit=unit, tag=tag, q=q).order_by("unit_code", "room", "id")
     page = max(1, page)
-    count = qs.count()
+    # A search is counted no further than COUNT_CAP + 1 (core.selectors): a surname matches
+    # thousands of households in a large area, and counting them all costs more than the page.
+    count = capped_count(qs) if (q or "").strip() else qs.count()
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     return count, household_rows(user, rows)
 
