@@ -3,10 +3,11 @@
 - pg_trgm GIN indexes on UPPER(name), UPPER(address) and UPPER(room): what Django's `icontains`
   compares (`UPPER(col::text) LIKE UPPER('%q%')`), so a query of three characters or more is
   answered from the index however large the viewer's area.
-- A covering index of the current residents by scope code and name (with their household and id):
-  a query of one or two characters (a surname such as 王) has no trigram, so the search reads the
-  viewer's area from this index alone (an index-only scan, no table rows), and a tag filter joins
-  the area's resident ids to the tags without visiting the residents' rows either.
+- Covering indexes of the current residents by scope code and name (with their household and id)
+  and of the households by scope code (with address, room and id): a query of one or two
+  characters (a surname such as 王) has no trigram, so the search reads the viewer's area from
+  these indexes alone (index-only scans, no table rows), and a tag filter joins the area's
+  resident ids to the tags without visiting the residents' rows either.
 
 Built CONCURRENTLY (outside a transaction), so a live registry keeps taking writes meanwhile.
 """
@@ -29,6 +30,10 @@ INDEXES = [
     (
         "people_res_scope_name",
         "people_resident (scope_code varchar_pattern_ops, name) INCLUDE (household_id, id) WHERE left_at IS NULL",
+    ),
+    (
+        "people_hh_scope_text",
+        "people_household (scope_code varchar_pattern_ops) INCLUDE (address, room, id)",
     ),
 ]
 
