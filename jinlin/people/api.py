@@ -14,6 +14,7 @@ from ninja.responses import Status as Reply
 
 from jinlin.core import policy
 from jinlin.core.models import User
+from jinlin.core.selectors import COUNT_CAP
 
 from . import exporter, importer, selectors, services
 from .models import Household
@@ -51,6 +52,8 @@ class HouseholdItem(Schema):
 
 class HouseholdPage(Schema):
     count: int
+    # True when `q` matched more than COUNT_CAP households: `count` is then COUNT_CAP ("1000+").
+    count_capped: bool = False
     items: list[HouseholdItem]
 
 
@@ -241,7 +244,8 @@ def households_list(request, unit_id: int | None = None, tag: str = "", q: str =
     """Households the user may see (scoped); `q` matches a resident's name, the address or the room."""
     count, rows = selectors.household_page(request.user, unit_id=unit_id, tag=tag, q=q, page=page)
     return {
-        "count": count,
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
         "items": [
             {"id": r.id, "address": r.address, "unit_id": r.unit_id, "size": r.size, "tags": r.tags} for r in rows
         ],

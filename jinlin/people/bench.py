@@ -12,14 +12,14 @@ import random
 import time
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
 from jinlin.core.audit import audit_record
-from jinlin.core.crypto import EncryptedTextField
 from jinlin.core.models import AuditEntry, OrgKind, OrgUnit, Role, RoleAssignment, User
 
+from . import bulk
 from .idcard import make_id_number
 from .importer import COLUMNS, ImportRejected, import_file
 from .models import KEY_TAGS, Category, Household, Relation, Resident, ResidentTag, id_digest, phone_digest
@@ -59,7 +59,7 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
     if not units:
         return {"residents": 0, "households": 0, "seconds": 0.0}
     now = timezone.now()
-    fast = connection.vendor == "postgresql"
+    fast = bulk.fast()
     batch = COPY_BATCH if fast else BATCH
     made = households_made = 0
     # Continue after the bench residents of earlier runs (their numbers are 350103…), as the audit log counts them.
@@ -94,7 +94,7 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
                         ))
                     )  # fmt: skip
             if fast:
-                _allocate_ids(Household, households)
+                bulk.allocate_ids(Household, households)
             else:
                 Household.objects.bulk_create(households, batch_size=1000)
             for index, r in members:
@@ -102,7 +102,7 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
                 r.household, r.scope_code, r.unit_code = h, h.scope_code, h.unit_code
             residents = [r for _i, r in members]
             if fast:
-                _allocate_ids(Resident, residents)
+                bulk.allocate_ids(Resident, residents)
             else:
                 Resident.objects.bulk_create(residents, batch_size=1000)
             tags = [
@@ -111,9 +111,9 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
                 if rng.random() < 0.08
             ]
             if fast:
-                _copy(Household, households)
-                _copy(Resident, residents)
-                _copy(ResidentTag, tags)
+                bulk.copy_rows(Household, households)
+                bulk.copy_rows(Resident, residents)
+                bulk.copy_rows(ResidentTag, tags)
             else:
                 ResidentTag.objects.bulk_create(tags, batch_size=1000, ignore_conflicts=True)
             made += len(residents)
@@ -125,39 +125,6 @@ def seed_registry(count: int, *, seed: int = 16, stdout=None) -> dict:
     out = {"residents": made, "households": households_made, "seconds": round(time.monotonic() - started, 1)}
     audit_record(actor=None, action="seed.people_registry", object_type="people.household", after=out)
     return out
-
-
-def _allocate_ids(model, objs: list) -> None:
-    """PostgreSQL: take ids for `objs` from the table's own sequence, so rows can be COPYed with them."""
-    if not objs:
-        return
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)]
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-
-
-def _copy(model, objs: list) -> None:
-    """PostgreSQL: write `objs` with one COPY (the id column only if they have ids); each value goes through its field's
-    get_db_prep_save, so ID numbers and phones are encrypted exactly as the ORM would."""
-    if not objs:
-        return
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    # Plain values (text, numbers, dates, aware datetimes) go to psycopg as they are; only the encrypted
-    # fields need their field's preparation (the Fernet token) — Django's full chain per value cost 40 µs.
-    prepare = [
-        (f.attname, (lambda v, f=f: f.get_db_prep_save(v, connection)) if isinstance(f, EncryptedTextField) else None)
-        for f in fields
-    ]
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objs:
-            values = obj.__dict__
-            copy.write_row([values[a] if p is None else p(values[a]) for a, p in prepare])
 
 
 def import_workbook(building: OrgUnit, rows: int, seed: int) -> bytes:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from jinlin.core import policy
 from jinlin.core.models import OrgUnit, User
 from jinlin.core.scope import area_codes, prefix_q
+from jinlin.core.selectors import capped_count
 
 from .models import KEY_TAGS, RESTRICTED_TAGS, Household, Pairing, Resident, ResidentTag, Visit
 from .policies import VIEW_ROLES
@@ -70,29 +71,114 @@ def visible_unit(user: User | None, unit_id: int | None) -> OrgUnit | None:
     return unit
 
 
+# A part of the viewer's area: ("scope_code" | "unit_code", a code prefix) or ("paired", household ids).
+Part = tuple[str, str | list[int]]
+
+
+def _area_parts(user: User | None, paired: list[int]) -> list[Part]:
+    """The user's area as separate parts (one code prefix each, and the paired households): the
+    same rows as area_q | paired, but each part answerable by one index on its own."""
+    codes = area_codes(user, VIEW_ROLES)
+    parts: list[Part] = [("scope_code", c) for c in codes if c.isdigit()]
+    parts += [("unit_code", c) for c in codes if not c.isdigit()]
+    if paired:
+        parts.append(("paired", paired))
+    return parts
+
+
+def _part_q(part: Part, household: str) -> Q:
+    field, value = part
+    if field == "paired":
+        return Q(**{f"{household}__in": value})
+    return Q(**{f"{field}__startswith": value})
+
+
+# Beyond this many parts of an area, one subquery with an OR (a bitmap scan) beats many subqueries.
+MAX_PARTS = 6
+
+
+def _per_part(parts: list[Part], unit: OrgUnit | None, household: str, make) -> list[QuerySet]:
+    """`make(where)` for each part of the area (or once for all of them, when there are many)."""
+    groups = [[part] for part in parts] if len(parts) <= MAX_PARTS else [parts]
+    out = []
+    for group in groups:
+        where = Q(pk__in=[])
+        for part in group:
+            where |= _part_q(part, household)
+        if unit is not None:
+            where &= unit_q(unit)
+        out.append(make(where).order_by())
+    return out
+
+
+def _union(querysets: list[QuerySet]) -> QuerySet:
+    first, *rest = querysets
+    return first.union(*rest, all=True) if rest else first
+
+
+def _with_residents(parts: list[Part], unit: OrgUnit | None, **conditions) -> QuerySet:
+    """The ids of the households with a current resident matching `conditions`, in the area."""
+    return _union(
+        _per_part(
+            parts,
+            unit,
+            "household_id",
+            lambda where: Resident.objects.filter(where, left_at=None, **conditions).values("household_id"),
+        )
+    )
+
+
+def _matching(parts: list[Part], unit: OrgUnit | None, q: str) -> QuerySet:
+    """The ids of the households in the area whose address or room, or a current resident's name,
+    contains `q`.
+
+    One subquery per part of the area and per table, joined with UNION ALL, so that each is one
+    range of one index: the covering indexes people_res_scope_name and people_hh_scope_text
+    (PostgreSQL, migration 0003) answer a short query (a surname such as 王) from the index alone,
+    without visiting the rows of the area; the trigram indexes on UPPER(name), UPPER(address) and
+    UPPER(room) answer three characters or more (Django's icontains is UPPER(col) LIKE UPPER('%q%')).
+    Only the households found are then read. An OR of the conditions would scan every household of
+    the area instead.
+    """
+    named = _per_part(
+        parts,
+        unit,
+        "household_id",
+        lambda where: Resident.objects.filter(where, left_at=None, name__icontains=q).values("household_id"),
+    )
+    placed = _per_part(
+        parts,
+        unit,
+        "pk",
+        lambda where: Household.objects.filter(where, Q(address__icontains=q) | Q(room__icontains=q)).values("pk"),
+    )
+    return _union(named + placed)
+
+
 def household_queryset(
     user: User | None, *, unit: OrgUnit | None = None, tag: str = "", q: str = ""
 ) -> QuerySet[Household]:
     area = area_q(user)
     paired = _paired(user)
     households = area | Q(pk__in=paired) if paired else area
-    # Residents carry their household's scope_code and unit_code: the same rule scopes them, so a
-    # search or a tag looks at the area's residents only, never the whole registry.
-    residents = area | Q(household_id__in=paired) if paired else area
     if unit is not None:
         households &= unit_q(unit)
-        residents &= unit_q(unit)
     qs = Household.objects.filter(households)
     tag = (tag or "").strip()
+    q = (q or "").strip()
+    if not tag and not q:
+        return qs
+    # Residents carry their household's scope_code and unit_code: the same rule scopes them, so a
+    # search or a tag looks at the area's residents only, never the whole registry.
+    parts = _area_parts(user, paired)
+    if not parts:
+        return qs.none()
     if tag:
         if tag in RESTRICTED_TAGS and not sees_restricted(user):
             return qs.none()
-        tagged = Resident.objects.filter(residents, left_at=None, tags__tag=tag).values("household_id")
-        qs = qs.filter(pk__in=tagged)
-    q = (q or "").strip()
+        qs = qs.filter(pk__in=_with_residents(parts, unit, tags__tag=tag))
     if q:
-        named = Resident.objects.filter(residents, left_at=None, name__icontains=q).values("household_id")
-        qs = qs.filter(Q(address__icontains=q) | Q(room__icontains=q) | Q(pk__in=named))
+        qs = qs.filter(pk__in=_matching(parts, unit, q))
     return qs
 
 
@@ -142,7 +228,9 @@ def household_page(
     unit = visible_unit(user, unit_id)
     qs = household_queryset(user, unit=unit, tag=tag, q=q).order_by("unit_code", "room", "id")
     page = max(1, page)
-    count = qs.count()
+    # A search is counted no further than COUNT_CAP + 1 (core.selectors): a surname matches
+    # thousands of households in a large area, and counting them all costs more than the page.
+    count = capped_count(qs) if (q or "").strip() else qs.count()
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     return count, household_rows(user, rows)
 
