@@ -1,5 +1,11 @@
 /* The patrol page: start and end a patrol (双巡三查) with its checklist and track, and report a
- * finding (a case with its photo, linked to the patrol), all through the queue (field.js). */
+ * finding (a case with its photo, linked to the patrol), all through the queue (field.js).
+ *
+ * The worker's actions on the patrol (start, a track point, a finding, the end) run one after the
+ * other, in the order they were made (`inTurn`): each awaits the stored patrol, the queue and, for
+ * a finding, the photo's compression (seconds on a slow phone), and two of them interleaved lost
+ * things: a finding saved just before "End patrol" found the patrol already ended and was queued
+ * without its link, and a track point taken during the end put the ended patrol back. */
 (function () {
   "use strict";
   var Q = window.JinlinQueue;
@@ -11,6 +17,13 @@
   // ---------------------------------------------------------------- patrols
   var patrolBox = $("[data-patrol]");
   var watch = null;
+  var turn = Promise.resolve();
+
+  function inTurn(job) {
+    var run = turn.then(job);
+    turn = run.catch(function () {});
+    return run;
+  }
 
   function metres(a, b) {
     var k = Math.PI / 180, R = 6371008.8;
@@ -25,7 +38,11 @@
     render();
   }
 
-  async function onPosition(pos) {
+  function onPosition(pos) {
+    return inTurn(function () { return addPoint(pos); });
+  }
+
+  async function addPoint(pos) {
     var state = await Q.get("patrol");
     if (!state) return;
     var p = [Math.round(pos.timestamp / 1000), pos.coords.latitude, pos.coords.longitude];
@@ -67,24 +84,31 @@
 
   if (patrolBox) {
     $("[data-patrol-type]").addEventListener("change", function () { showPatrol(null); });
-    $("[data-patrol-start]").addEventListener("click", async function () {
-      var type = $("[data-patrol-type]").value;
-      var state = { key: Q.uuid(), type: type, started: new Date().toISOString(), buffer: [], count: 0, last: null };
-      await Q.set("patrol", state);
-      await queue({ url: "/api/field/patrols", body: { client_key: state.key, patrol_type: type, started_at: state.started }, label: $("[data-patrol-type]").selectedOptions[0].textContent });
-      showPatrol(state);
-    });
-    $("[data-patrol-stop]").addEventListener("click", async function () {
-      var state = await Q.get("patrol");
-      if (!state) return;
-      await sendPoints(state, true);
-      var checks = {};
-      $$("[data-checklist='" + state.type + "'] [data-check]").forEach(function (s) { checks[s.dataset.check] = s.value; });
-      await Q.del("patrol");
-      await queue({ url: "/api/field/patrols/" + state.key + "/stop", body: { ended_at: new Date().toISOString(), checks: checks, note: $("[data-patrol-note]").value }, label: "■ " + $("[data-patrol-type]").selectedOptions[0].textContent });
-      showPatrol(null);
+    $("[data-patrol-start]").addEventListener("click", function () { inTurn(start); });
+    $("[data-patrol-stop]").addEventListener("click", function () {
+      var ended = new Date().toISOString();
+      inTurn(function () { return stop(ended); });
     });
     Q.get("patrol").then(showPatrol);
+  }
+
+  async function start() {
+    var type = $("[data-patrol-type]").value;
+    var state = { key: Q.uuid(), type: type, started: new Date().toISOString(), buffer: [], count: 0, last: null };
+    await Q.set("patrol", state);
+    await queue({ url: "/api/field/patrols", body: { client_key: state.key, patrol_type: type, started_at: state.started }, label: $("[data-patrol-type]").selectedOptions[0].textContent });
+    showPatrol(state);
+  }
+
+  async function stop(ended) {
+    var state = await Q.get("patrol");
+    if (!state) return;
+    await sendPoints(state, true);
+    var checks = {};
+    $$("[data-checklist='" + state.type + "'] [data-check]").forEach(function (s) { checks[s.dataset.check] = s.value; });
+    await Q.del("patrol");
+    await queue({ url: "/api/field/patrols/" + state.key + "/stop", body: { ended_at: ended, checks: checks, note: $("[data-patrol-note]").value }, label: "■ " + $("[data-patrol-type]").selectedOptions[0].textContent });
+    showPatrol(null);
   }
 
   // ---------------------------------------------------------------- findings (a case, its photo, the link)
@@ -97,27 +121,32 @@
       place = await window.JinlinPhoto.locate(8000);
       $("[data-photo-info]").textContent = place ? body.dataset.msgLocated : body.dataset.msgNolocation;
     });
-    finding.addEventListener("submit", async function (e) {
+    finding.addEventListener("submit", function (e) {
       e.preventDefault();
       var data = formBody(finding);
-      if (!place) place = await window.JinlinPhoto.locate(3000);
-      var intake = { title: data.title, description: data.description || "", channel: "grid_patrol" };
-      if (place) { intake.lat = place.lat; intake.lng = place.lng; }
-      var key = Q.uuid();
-      var items = [{ key: key, url: "/api/cases", body: intake, label: data.title }];
       var file = photoInput.files && photoInput.files[0];
-      if (file) {
-        var small = await window.JinlinPhoto.compress(file);
-        items.push({ url: "/api/cases/{ref:" + key + "}/photos", body: { kind: "intake" }, files: [{ field: "photos", blob: small.blob, name: "photo.jpg" }], label: "📷 " + data.title });
-      }
-      var state = await Q.get("patrol");
-      if (state) items.push({ url: "/api/field/patrols/" + state.key + "/findings", body: { case_id: "{ref:" + key + "}", item: data.item || "" }, label: "🔗 " + data.title });
-      for (var i = 0; i < items.length - 1; i++) await Q.enqueue(items[i]);
-      await queue(items[items.length - 1]);
+      var at = place;
       finding.reset();
       place = null;
       $("[data-photo-info]").textContent = "";
+      inTurn(function () { return report(data, file, at); });
     });
+  }
+
+  async function report(data, file, place) {
+    if (!place) place = await window.JinlinPhoto.locate(3000);
+    var intake = { title: data.title, description: data.description || "", channel: "grid_patrol" };
+    if (place) { intake.lat = place.lat; intake.lng = place.lng; }
+    var key = Q.uuid();
+    var items = [{ key: key, url: "/api/cases", body: intake, label: data.title }];
+    if (file) {
+      var small = await window.JinlinPhoto.compress(file);
+      items.push({ url: "/api/cases/{ref:" + key + "}/photos", body: { kind: "intake" }, files: [{ field: "photos", blob: small.blob, name: "photo.jpg" }], label: "📷 " + data.title });
+    }
+    var state = await Q.get("patrol");
+    if (state) items.push({ url: "/api/field/patrols/" + state.key + "/findings", body: { case_id: "{ref:" + key + "}", item: data.item || "" }, label: "🔗 " + data.title });
+    for (var i = 0; i < items.length - 1; i++) await Q.enqueue(items[i]);
+    await queue(items[items.length - 1]);
   }
 
 })();
