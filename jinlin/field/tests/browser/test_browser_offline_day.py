@@ -11,8 +11,8 @@ import io
 import time
 
 import pytest
-from PIL import Image
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from jinlin.cases import services as cases
