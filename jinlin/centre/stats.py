@@ -10,11 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from jinlin.core.models import OrgUnit
+from jinlin.core.scope import area_codes, prefix_q
 
 from .models import (
     SIX_DOMAINS,
@@ -29,6 +30,7 @@ from .models import (
     MealOrderStatus,
     Rating,
     Registration,
+    Room,
     Service,
     Tier,
 )
@@ -119,6 +121,20 @@ class Row:
 
 
 LEVEL_LENGTH = {"street": 9, "community": 12}
+PANEL_LEVELS = ("centre", "community", "street")
+PANEL_DAYS = 30
+
+
+def panel_rows(user, level: str) -> tuple[list[Row], datetime, datetime]:
+    """The dashboard panel: the last 30 days of every active centre in the viewer's area, by
+    centre, community or street (at most 50 rows); none for someone with no area."""
+    codes = area_codes(user)
+    centres = list(Centre.objects.filter(prefix_q("scope_code", codes), is_active=True)) if codes else []
+    until = timezone.now()
+    since = until - timedelta(days=PANEL_DAYS)
+    if not centres:
+        return [], since, until
+    return centre_figures(centres, since=since, until=until, level=level)[:50], since, until
 
 
 def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, level: str = "centre") -> list[Row]:
@@ -140,12 +156,18 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
             names[key] = c.name
         key_of[c.pk] = key
     rows = {key: Row(key, names[key]) for key in dict.fromkeys(key_of.values())}
+    rooms = dict(
+        Room.objects.filter(centre_id__in=ids, is_active=True)
+        .values("centre_id")
+        .annotate(n=Count("id"))
+        .values_list("centre_id", "n")
+    )
     for c in centres:
         row = rows[key_of[c.pk]]
         row.centres += 1
         days = (until - since).days or 1
         daily = (c.closes_at.hour * 60 + c.closes_at.minute) - (c.opens_at.hour * 60 + c.opens_at.minute)
-        row.open_minutes += max(daily, 0) * days * c.rooms.filter(is_active=True).count() * len(c.open_weekdays) / 7
+        row.open_minutes += max(daily, 0) * days * rooms.get(c.pk, 0) * len(c.open_weekdays) / 7
 
     checked = (
         Registration.objects.filter(activity__centre_id__in=ids, checked_in_at__gte=since, checked_in_at__lt=until)
@@ -175,20 +197,30 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
         row.served[Domain.ELDERLY if r["item__is_home_care"] else Domain.AFFAIRS] += r["n"]
         row.errands_done += r["n"]
         row.errands_on_time += r["on_time"]
-    bookings = Booking.objects.filter(
-        room__centre_id__in=ids, status=BookingStatus.CONFIRMED, start__gte=since, start__lt=until
-    ).values_list("room__centre_id", "start", "end")
-    for centre_id, start, end in bookings:
-        row = rows[key_of[centre_id]]
-        row.booked_minutes += (end - start).total_seconds() / 60
-        if end <= timezone.now():
-            row.served[Domain.CULTURE] += 1
+    # Summed by the database: a busy month holds thousands of bookings, and reading each one
+    # made this panel the dashboard's largest cost (docs/performance.md §7a, the last pass).
+    held = Sum(F("end") - F("start"), output_field=DurationField())
+    bookings = (
+        Booking.objects.filter(
+            room__centre_id__in=ids, status=BookingStatus.CONFIRMED, start__gte=since, start__lt=until
+        )
+        .values("room__centre_id")
+        .annotate(held=held, past=Count("id", filter=Q(end__lte=timezone.now())))
+    )
+    for r in bookings:  # type: ignore[assignment]  # .values() rows of another shape
+        row = rows[key_of[r["room__centre_id"]]]
+        row.booked_minutes += _minutes(r["held"])
+        row.served[Domain.CULTURE] += r["past"]
     # Rooms are occupied by activities held in them as much as by bookings.
-    used = Activity.objects.filter(
-        centre_id__in=ids, room__isnull=False, is_cancelled=False, start__gte=since, start__lt=until
-    ).values_list("centre_id", "start", "end")
-    for centre_id, start, end in used:
-        rows[key_of[centre_id]].booked_minutes += (end - start).total_seconds() / 60
+    used = (
+        Activity.objects.filter(
+            centre_id__in=ids, room__isnull=False, is_cancelled=False, start__gte=since, start__lt=until
+        )
+        .values("centre_id")
+        .annotate(held=held)
+    )
+    for r in used:  # type: ignore[assignment]  # .values() rows of another shape
+        rows[key_of[r["centre_id"]]].booked_minutes += _minutes(r["held"])
     ratings = (
         Rating.objects.filter(centre_id__in=ids, created_at__gte=since, created_at__lt=until)
         .values("centre_id")
@@ -199,3 +231,12 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
         row.ratings += r["n"]
         row.rating_sum += r["total"]
     return sorted(rows.values(), key=lambda row: -row.served_total)
+
+
+def _minutes(held: timedelta | int | None) -> float:
+    """A summed duration in minutes (a timedelta; microseconds where a backend returns a number)."""
+    if held is None:
+        return 0.0
+    if isinstance(held, timedelta):
+        return held.total_seconds() / 60
+    return held / 60_000_000

@@ -19,6 +19,7 @@ urlpatterns = [
     path("bookings/<int:pk>/decide/", views_staff.booking_decide, name="booking_decide"),
     path("gov-items/", views.gov_items, name="gov_items"),
     path("gov-items/<int:pk>/", views.gov_item_detail, name="gov_item"),
+    path("figures/", views_staff.figures, name="figures"),
     path("manage/", views_staff.manage, name="manage"),
     path("manage/<int:pk>/", views_staff.console, name="console"),
     path("manage/<int:pk>/kitchen/", views_staff.kitchen, name="kitchen"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -45,6 +46,22 @@ def _managed(request, pk: int) -> Centre:
     if not policy.allows(request.user, "centre.manage", centre):
         raise PermissionDenied(_("Only the centre's staff may manage it."))
     return centre
+
+
+@require_safe
+@login_required
+def figures(request):
+    """The centres' figures of the last 30 days in the viewer's area: the stats dashboard loads
+    this as a fragment after its own page (htmx); opened directly, a page of its own."""
+    level = request.GET.get("centre_level", "centre")
+    level = level if level in stats.PANEL_LEVELS else "centre"
+    rows, since, until = stats.panel_rows(request.user, level)
+    context = {"rows": rows, "level": level, "levels": stats.PANEL_LEVELS, "since": since, "until": until}
+    if getattr(request, "htmx", False):
+        if not rows:
+            return HttpResponse("")  # no centre in the viewer's area: the slot goes away
+        return render(request, "centre/_dashboard_panel.html", context)
+    return render(request, "centre/figures.html", context)
 
 
 @require_safe

@@ -134,10 +134,30 @@ def test_a_volunteer_on_the_roster_sees_the_errand_queue(station, busy):
     assert page.status_code == 200 and "高龄津贴申领" in page.content.decode()
 
 
-def test_the_dashboard_shows_the_centre_panel(station, busy):
-    page = client_for(station.staff).get("/stats/")
+def test_the_dashboard_loads_the_centre_panel_after_its_own_page(station, busy):
+    page = client_for(station.staff).get("/stats/?centre_level=street")
     assert page.status_code == 200
-    assert "data-centre-panel" in page.content.decode()
+    html = page.content.decode()
+    assert "data-centre-panel" in html
+    assert 'hx-get="/centre/figures/?centre_level=street"' in html
+    assert station.centre.name not in html  # the figures come with the second request
+
+
+def test_the_centre_panel_answers_htmx_with_the_fragment_and_a_browser_with_a_page(station, busy):
+    client = client_for(station.staff)
+    fragment = client.get("/centre/figures/", headers={"HX-Request": "true"}).content.decode()
+    assert station.centre.name in fragment and 'id="centre-panel"' in fragment
+    assert "<html" not in fragment
+    page = client.get("/centre/figures/?centre_level=community").content.decode()
+    assert "<html" in page and "桂香社区" in page
+
+
+def test_someone_without_an_area_gets_no_centre_panel(station, busy):
+    client = client_for(station.resident)
+    response = client.get("/centre/figures/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.content == b""  # the slot removes itself
+    page = client.get("/centre/figures/").content.decode()
+    assert station.centre.name not in page and "empty-state" in page
 
 
 def test_a_resident_rates_a_class_only_after_attending_it(station, busy):

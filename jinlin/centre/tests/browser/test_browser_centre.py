@@ -113,4 +113,14 @@ def test_a_resident_books_registers_and_shows_the_qr_code_and_staff_check_them_i
     page.goto(f"/centre/manage/{centre.pk}/")
     expect(page.locator(f"tr[data-activity='{activity_id}']")).to_contain_text("1/12")
     shoot(page, screenshot, "centre-console")
+
+    # The stats dashboard fetches the centres' figures after its own page, and switches level in place.
+    page.goto("/stats/")
+    panel = page.locator("#centre-panel")
+    expect(panel.locator("table")).to_contain_text("桂香社区邻里驿站")
+    panel.get_by_role("link", name="按社区").click()
+    expect(panel.locator("tbody")).to_contain_text("桂香社区")
+    assert page.url.endswith("/stats/")  # swapped in place, the dashboard's filters kept
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "centre-dashboard-panel", full_page=False)
     assert page.console_errors == []
