@@ -33,6 +33,7 @@ ROWS = (
     ("dashboard, top level p50 / p95", ("reads", "dashboard_city"), "ms"),
     ("dashboard, street p50 / p95", ("reads", "dashboard_street"), "ms"),
     ("dashboard, community p50 / p95", ("reads", "dashboard_community"), "ms"),
+    ("centre panel of the dashboard (htmx) p50 / p95", ("reads", "dashboard_centre_panel"), "ms"),
     ("SLA sweep, catching up", ("sla_sweep", "catch_up", "seconds"), "s"),
     ("SLA sweep, steady", ("sla_sweep", "steady", "seconds"), "s"),
     ("notifications written by the catching-up sweep", ("sla_sweep", "catch_up", "notifications_written"), ""),

@@ -582,6 +582,11 @@ def _dashboards(port, result, handler, handler_token, worker, worker_token, view
         if phase.failures.get("timeout"):
             result["reads"][name]["timeout_s"] = timeout
             _cancel_running_queries()
+    # The centres' panel the dashboard fetches after its page (htmx), measured on its own.
+    panel = _url("centre:figures")
+    if panel:
+        _measure(port, result, "dashboard_centre_panel", [("GET", panel, None, {**cookie, "HX-Request": "true"})],
+                 reads, read_seconds, stderr, timeout=timeout)  # fmt: skip
     result["reads"]["dashboard_city"]["viewer_districts"] = viewer.role_assignments.filter(
         role=Role.PLATFORM_ADMIN
     ).count()
