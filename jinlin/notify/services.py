@@ -167,7 +167,9 @@ def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: 
                             created_at=now,
                         )
                     )
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction (a subscriber's deferred write has
+    # one already): a failure here fails the caller's write, as it should.
+    with transaction.atomic(savepoint=False):
         Notification.objects.bulk_create(rows)
         if deliveries:
             for d in deliveries:
