@@ -29,6 +29,7 @@ from jinlin.core.events import Event, defer_write, handles_batches, subscribe
 from jinlin.core.models import OrgUnit, Role, RoleAssignment, User
 from jinlin.core.scope import reach_code
 
+from .digest import Origin, digested
 from .models import NotifyProfile
 from .services import Message, notify_many
 
@@ -91,6 +92,7 @@ class Batch:
         self._handlers: dict[int, set[int]] = {}
         self._oversight: Oversight | None = None
         self.messages: list[Message] = []
+        self.origins: list[Origin] = []  # per message: its case and the list it is on (digests)
 
     def _by_case(self, model) -> dict[int, set[int]]:
         out: dict[int, set[int]] = defaultdict(set)
@@ -159,10 +161,22 @@ class Batch:
 
         return link
 
-    def send(self, people: list[int], event: str, case: Case, actor_id, *, to_reporter: bool, body: str = "", **extra):
+    def send(
+        self,
+        people: list[int],
+        event: str,
+        case: Case,
+        actor_id,
+        *,
+        to_reporter: bool,
+        listing: str,
+        body: str = "",
+        **extra,
+    ):
         people = [pk for pk in people if pk != actor_id]
         if not people:
             return
+        self.origins.append(Origin(listing, case.pk, case.number))
         self.messages.append(
             Message(
                 recipients=people,
@@ -175,8 +189,8 @@ class Batch:
         )
 
     def flush(self) -> None:
-        notify_many(self.messages, known=self.known_users())
-        self.messages = []
+        notify_many(digested(self.messages, self.origins), known=self.known_users())
+        self.messages, self.origins = [], []
 
 
 def _unit_name(unit_id) -> str:
@@ -254,12 +268,14 @@ def _handle(batch: Batch, event: Event) -> None:
             and case.status == "submitted"
             and not (case.suggestions or {}).get("auto_dispatched")
         ):
-            send(batch.area_people(case, Role.DISPATCHER), name, case, actor_id, to_reporter=False)
+            people = batch.area_people(case, Role.DISPATCHER)
+            send(people, name, case, actor_id, to_reporter=False, listing="cases:queue")
         return
     if name in OUTCOMES:
         unit = _unit_name(event.get("owner_unit_id") or case.owner_unit_id)
         body = case.result if name == "resolved" and case.result else ""
-        send(batch.reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=body, unit=unit)
+        people = batch.reporters_and_followers(case)
+        send(people, name, case, actor_id, to_reporter=True, listing="cases:mine", body=body, unit=unit)
     if name in TO_OWNER:
         assignee = event.get("assignee_id")
         if assignee:
@@ -267,17 +283,23 @@ def _handle(batch: Batch, event: Event) -> None:
         else:
             unit_id = event.get("owner_unit_id") or case.owner_unit_id
             people = batch.unit_handlers([unit_id]) if unit_id else []
-            if name == "returned":
-                people += batch.area_people(case, Role.DISPATCHER)
-        send(people, name, case, actor_id, to_reporter=False)
+            if name == "returned":  # back in the dispatchers' queue
+                queue = [pk for pk in batch.area_people(case, Role.DISPATCHER) if pk not in people]
+                send(queue, name, case, actor_id, to_reporter=False, listing="cases:queue")
+        send(people, name, case, actor_id, to_reporter=False, listing="cases:inbox")
     elif name in TO_OVERSIGHT:
-        people = batch.owners(case) + batch.area_people(case, Role.DISCIPLINE_SUPERVISOR)
-        send(people, name, case, actor_id, to_reporter=False, body=(entry.note if entry else "") or case.title)
+        # The owners find it in their inbox, the supervisors on the overdue list.
+        note = (entry.note if entry else "") or case.title
+        owners = batch.owners(case)
+        supervisors = [pk for pk in batch.area_people(case, Role.DISCIPLINE_SUPERVISOR) if pk not in owners]
+        send(owners, name, case, actor_id, to_reporter=False, listing="cases:inbox", body=note)
+        send(supervisors, name, case, actor_id, to_reporter=False, listing="cases:overdue", body=note)
     elif name == "escalated":
         due = event.get("report_due_at") or ""
         with contextlib.suppress(ValueError):
             due = timezone.localtime(datetime.fromisoformat(due)).strftime("%m-%d %H:%M") if due else ""
         targets = batch.unit_handlers(list(event.get("target_unit_ids") or []))
-        send(targets, name, case, actor_id, to_reporter=False, due=due)
+        send(targets, name, case, actor_id, to_reporter=False, listing="cases:whistles", due=due)
     elif name == "commented" and entry is not None and (entry.data or {}).get("reply"):
-        send(batch.reporters_and_followers(case), name, case, actor_id, to_reporter=True, body=entry.note)
+        people = batch.reporters_and_followers(case)
+        send(people, name, case, actor_id, to_reporter=True, listing="cases:mine", body=entry.note)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from jinlin.cases.models import CaseFollow, TimelineEntry
 from jinlin.cases.tests.flow import bring_to
 from jinlin.core.events import Event, deliver, deliver_all
+from jinlin.notify.digest import DIGEST_AFTER
 from jinlin.notify.models import Delivery, Notification
 
 pytestmark = pytest.mark.django_db
@@ -54,5 +55,31 @@ def test_a_batch_of_urges_costs_the_same_queries_for_ten_cases_as_for_two(org, p
         with CaptureQueriesContext(connection) as ctx:
             deliver_all(events)
         counts.append(len(ctx.captured_queries))
-    assert Notification.objects.filter(kind="case.urged").count() >= 12
+    # Two urges: a notice per case; ten: one notice with the count for each person (digest).
+    assert Notification.objects.filter(kind="case.urged", data__digest=True).count() >= 2
+    assert Notification.objects.filter(kind="case.urged", data__has_key="case_id").count() >= 4
     assert counts[0] == counts[1]
+
+
+def test_more_than_five_notices_of_a_kind_for_one_person_in_a_batch_become_one_with_the_count(
+    org, people, categories
+):
+    cases = [bring_to("dispatched", org, people) for _ in range(DIGEST_AFTER + 2)]
+    _clear()
+    deliver_all(_events(cases, "overdue"))
+    for person, listing in ((people.supervisor, "/cases/overdue/"), (people.handler, "/cases/inbox/")):
+        note = Notification.objects.get(recipient=person, kind="case.overdue")
+        assert note.data["count"] == DIGEST_AFTER + 2
+        assert sorted(note.data["case_ids"]) == sorted(c.pk for c in cases)
+        assert note.link == listing
+        assert note.title == f"{DIGEST_AFTER + 2} 件诉求已超期"
+        assert cases[0].number in note.body and "另有 2 件" in note.body
+
+
+def test_up_to_five_notices_of_a_kind_stay_one_per_case(org, people, categories):
+    cases = [bring_to("dispatched", org, people) for _ in range(DIGEST_AFTER)]
+    _clear()
+    deliver_all(_events(cases, "overdue"))
+    told = Notification.objects.filter(recipient=people.supervisor, kind="case.overdue")
+    assert sorted(n.data["case_id"] for n in told) == sorted(c.pk for c in cases)
+    assert all(n.link.startswith("/cases/") and n.link.rstrip("/").split("/")[-1].isdigit() for n in told)

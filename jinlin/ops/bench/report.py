@@ -22,6 +22,9 @@ ROWS = (
     ("intake ÷ floor", ("ratios", "intake_over_floor"), ""),
     ("intake ÷ database limit", ("ratios", "intake_over_db"), ""),
     ("notifications written per case taken in", ("notify", "per_case"), ""),
+    ("intake with notify on, per round", ("notify_rounds", "on"), "req/s"),
+    ("intake with notify off, per round", ("notify_rounds", "off"), "req/s"),
+    ("intake lost to notify (on vs off, all rounds)", ("notify_rounds", "slowdown"), ""),
     ("notifications, bell and unread page (API) p50 / p95", ("reads", "notifications_unread"), "ms"),
     ("inbox (handler, API) p50 / p95", ("reads", "inbox_department_handler"), "ms"),
     ("inbox (grid worker, API) p50 / p95", ("reads", "inbox_grid_worker"), "ms"),
@@ -99,6 +102,8 @@ def _cell(value, unit: str) -> str:
 def _number(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value >= 100:
         return f"{value:,.0f}"
     if isinstance(value, int):

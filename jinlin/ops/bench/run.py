@@ -24,11 +24,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from datetime import date
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
@@ -286,12 +288,13 @@ def free_port(port: int = 0) -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, notify_off_flag: str = "") -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jinlin.ops.bench.settings",
         "JINLIN_BENCH": "1",
         "JINLIN_DEBUG": "0",
+        "JINLIN_BENCH_NOTIFY_OFF_FLAG": notify_off_flag,
     }
     command = [
         *(sys.executable, "-m", "gunicorn", "jinlin.wsgi:application"),
@@ -366,6 +369,7 @@ def run(
     read_seconds: float = 30,
     dashboard_timeout: float = 300,
     port: int = 0,
+    notify_rounds: int = 4,
     stderr=None,
 ) -> dict:
     cpu = os.cpu_count() or 1
@@ -417,7 +421,8 @@ def run(
 
         port = free_port(port)
         _say(stderr, f"gunicorn on {HOST}:{port}: {workers} workers × {threads} threads …")
-        process = start_server(port, workers, threads)
+        notify_flag = os.path.join(tempfile.mkdtemp(prefix="jinlin-bench-"), "notify-off")
+        process = start_server(port, workers, threads, notify_flag)
         deck = _intake_requests(resident_tokens)
         intake, floor_request = _post("/api/cases", deck), _post("/bench/floor", deck)
         budget = int(seconds * 3000)
@@ -448,6 +453,10 @@ def run(
             "intake_over_db": _ratio(result["intake"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
             "floor_over_db": _ratio(result["floor"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
         }
+
+        if notify_rounds and apps.is_installed("jinlin.notify"):
+            _say(stderr, f"Intake with notify on and off, {notify_rounds} rounds of 2 × {NOTIFY_PHASE_SECONDS} s …")
+            result["notify_rounds"] = _notify_rounds(port, intake, concurrency, notify_rounds, notify_flag, budget)
 
         _say(stderr, f"Centre: bookings and registrations, concurrency {concurrency}, {seconds:.0f} s each …")
         result["centre"] = centre_bench.run_phases(
@@ -486,6 +495,38 @@ def run(
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = _targets(result)
     return result
+
+
+NOTIFY_PHASE_SECONDS = 5
+
+
+def _notify_rounds(port, intake, concurrency: int, rounds: int, flag: str, budget: int) -> dict:
+    """Intake throughput with notify's case subscriber on and off in alternating phases of one
+    run: the same server, data and connections' luck, so what telling people costs intake shows
+    through the noise between runs (issue 13: at most 10 %). The order flips every round."""
+    out: dict = {"phase_seconds": NOTIFY_PHASE_SECONDS, "on_rps": [], "off_rps": [], "order": []}
+    try:
+        for k in range(rounds):
+            order = ("on", "off") if k % 2 == 0 else ("off", "on")
+            for mode in order:
+                if mode == "off":
+                    open(flag, "w").close()  # noqa: SIM115  # an empty flag file is the switch
+                elif os.path.exists(flag):
+                    os.remove(flag)
+                phase = load.closed_loop(
+                    f"intake_notify_{mode}", port, intake, concurrency=concurrency,
+                    seconds=NOTIFY_PHASE_SECONDS, max_requests=budget, expect={201},
+                )  # fmt: skip
+                out[f"{mode}_rps"].append(phase.summary()["throughput_rps"])
+            out["order"].append("/".join(order))
+    finally:
+        if os.path.exists(flag):
+            os.remove(flag)
+    for mode in ("on", "off"):
+        out[mode] = " / ".join(f"{rps:g}" for rps in out[f"{mode}_rps"])
+    on, off = sum(out["on_rps"]), sum(out["off_rps"])
+    out["slowdown"] = round(1 - on / off, 3) if off else None  # share of intake notify costs
+    return out
 
 
 def _measure(port, result, name, requests, reads, read_seconds, stderr, timeout=300, warm=True):

@@ -28,6 +28,20 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 # which the production rate limits (core.ratelimit) refuse by design with 429.
 RATE_LIMITS_ENABLED = False
 
-# `JINLIN_BENCH_NOTIFY=0` serves a run without notify's case-event subscriber, to measure what
-# telling people costs intake (issue 13: at most 10 %; docs/performance.md §7a).
-NOTIFY_CASE_EVENTS = os.environ.get("JINLIN_BENCH_NOTIFY", "1") != "0"
+
+class _UnlessFlagFile:
+    """True while the bench's flag file is absent: the bench switches notify's case subscriber
+    off and on between its notify rounds without restarting gunicorn (a stat per event)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __bool__(self) -> bool:
+        return not os.path.exists(self.path)
+
+
+# What telling people costs intake (issue 13: at most 10 %; docs/performance.md §7a):
+# `JINLIN_BENCH_NOTIFY=0` serves a whole run without notify's case-event subscriber; the bench's
+# notify rounds alternate it within one run through the flag file it names.
+_flag = os.environ.get("JINLIN_BENCH_NOTIFY_OFF_FLAG", "")
+NOTIFY_CASE_EVENTS = os.environ.get("JINLIN_BENCH_NOTIFY", "1") != "0" and (_UnlessFlagFile(_flag) if _flag else True)

@@ -40,6 +40,12 @@ class Command(BaseCommand):
             "--port", type=int, default=0, help="Serve gunicorn on this loopback port (default: any free port)."
         )
         parser.add_argument(
+            "--notify-rounds",
+            type=int,
+            default=4,
+            help="Rounds of intake with notify on, then off (order flipped each round), 5 s each (default 4; 0: none).",
+        )
+        parser.add_argument(
             "--in-process",
             action="store_true",
             help="Only measure CPU time and queries in this process (intake with notify on and off, the sweep, "
@@ -87,6 +93,7 @@ class Command(BaseCommand):
                 read_seconds=options["read_seconds"],
                 dashboard_timeout=options["dashboard_timeout"],
                 port=options["port"],
+                notify_rounds=options["notify_rounds"],
                 stderr=self.stderr,
             )
         except run.BenchError as exc:
