@@ -68,6 +68,12 @@ AREA_ROLES = (Role.DISPATCHER, Role.DISCIPLINE_SUPERVISOR)
 _oversight = TableCache("notify_oversight", _load_oversight, RoleAssignment, User, OrgUnit, NotifyProfile)
 
 
+NOTICE_FIELDS = (
+    "number", "title", "status", "result", "scope_code", "suggestions",
+    "owner_unit_id", "owner_user_id", "reporter_id", "submitted_by_id",
+)  # fmt: skip
+
+
 class Batch:
     """What the subscriber reads for a batch of case events (one event from an action, a
     thousand from a sweep chunk): cases, entries, reporters, followers and unit handlers with one
@@ -82,16 +88,17 @@ class Batch:
             if isinstance(shared, Case) and shared.pk == e.get("case_id"):
                 self.cases[shared.pk] = shared
         wanted = {e.get("case_id") for e in events if e.get("case_id")} - set(self.cases)
-        if wanted:
-            self.cases.update(Case.objects.defer("address", "contact_phone").in_bulk(wanted))
+        if wanted:  # only what a notice says or who it goes to: a sweep chunk reads a thousand
+            self.cases.update(Case.objects.only(*NOTICE_FIELDS).in_bulk(wanted))
         # A new case's entry is not read: its event says itself whether it replays the past (live).
         entry_ids = {e.get("entry_id") for e in events if e.get("entry_id") and e.name != "case.submitted"}
-        self.entries = TimelineEntry.objects.in_bulk(entry_ids) if entry_ids else {}
+        self.entries = TimelineEntry.objects.only("at", "note", "data").in_bulk(entry_ids) if entry_ids else {}
         self._reporters: dict[int, set[int]] | None = None
         self._followers: dict[int, set[int]] | None = None
         self._handlers: dict[int, set[int]] = {}
         self._oversight: Oversight | None = None
         self.messages: list[Message] = []
+        self._unit_names: dict[int, str] = {}
         self.origins: list[Origin] = []  # per message: its case and the list it is on (digests)
 
     def _by_case(self, model) -> dict[int, set[int]]:
@@ -134,6 +141,14 @@ class Batch:
             self._oversight = _oversight.get()
         rows, _people = self._oversight
         return sorted({uid for r, uid, code in rows if r == role and case.scope_code.startswith(code)})
+
+    def unit_name(self, unit_id: int | None) -> str:
+        if not unit_id:
+            return ""
+        if unit_id not in self._unit_names:
+            unit = org_units({unit_id}).get(unit_id)
+            self._unit_names[unit_id] = unit.name if unit is not None else ""
+        return self._unit_names[unit_id]
 
     def known_users(self) -> dict[int, User]:
         """Recipients already read with their preferences (the cached dispatchers, supervisors)."""
@@ -191,13 +206,6 @@ class Batch:
     def flush(self) -> None:
         notify_many(digested(self.messages, self.origins), known=self.known_users())
         self.messages, self.origins = [], []
-
-
-def _unit_name(unit_id) -> str:
-    if not unit_id:
-        return ""
-    unit = org_units({unit_id}).get(unit_id)
-    return unit.name if unit is not None else ""
 
 
 # Marked lazily once; `_title` translates only the one it needs (a sweep titles thousands).
@@ -272,7 +280,7 @@ def _handle(batch: Batch, event: Event) -> None:
             send(people, name, case, actor_id, to_reporter=False, listing="cases:queue")
         return
     if name in OUTCOMES:
-        unit = _unit_name(event.get("owner_unit_id") or case.owner_unit_id)
+        unit = batch.unit_name(event.get("owner_unit_id") or case.owner_unit_id)
         body = case.result if name == "resolved" and case.result else ""
         people = batch.reporters_and_followers(case)
         send(people, name, case, actor_id, to_reporter=True, listing="cases:mine", body=body, unit=unit)

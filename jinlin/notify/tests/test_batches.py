@@ -61,9 +61,7 @@ def test_a_batch_of_urges_costs_the_same_queries_for_ten_cases_as_for_two(org, p
     assert counts[0] == counts[1]
 
 
-def test_more_than_five_notices_of_a_kind_for_one_person_in_a_batch_become_one_with_the_count(
-    org, people, categories
-):
+def test_more_than_five_notices_of_a_kind_for_one_person_in_a_batch_become_one_with_the_count(org, people, categories):
     cases = [bring_to("dispatched", org, people) for _ in range(DIGEST_AFTER + 2)]
     _clear()
     deliver_all(_events(cases, "overdue"))
