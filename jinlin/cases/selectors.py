@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from jinlin.core import policy
 from jinlin.core.masking import mask_name, mask_phone
-from jinlin.core.models import OrgKind, OrgUnit, Role, RoleAssignment, User
+from jinlin.core.models import PLACE_KINDS, OrgKind, OrgUnit, Role, RoleAssignment, User
 from jinlin.core.phones import normalize_mobile
 from jinlin.core.scope import (
     PERSONAL_ROLES,
@@ -317,12 +317,20 @@ def overdue_cases(user: User) -> QuerySet[Case]:
 
 def pending_reports(user: User) -> QuerySet[EscalationTarget]:
     """Whistles (吹哨) addressed to the user's units that still wait for them to report in."""
-    units = [a.org_id for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
-    # Community police officers answer whistles to a police station on the cases of their place
-    # (policies.pending_target says the same for the 报到 button).
+    bound = [a.org for a in active_assignments(user) if a.role not in PERSONAL_ROLES]
+    # A whistle to a unit that is not a place (a department, a bureau) reaches the members of the
+    # offices under it, too: its code is a prefix of theirs (policies.pending_target says the same
+    # for the 报到 button).
+    above = {unit.code[:k] for unit in bound for k in range(1, len(unit.code))}
+    offices_under = Q(unit__code__in=above) & ~Q(unit__kind__in=PLACE_KINDS) if above else Q(pk__in=[])
+    # Community police officers answer whistles to a police station on the cases of their place.
     police_area = prefix_q("case__scope_code", area_codes(user, {Role.POLICE_OFFICER}))
     return (
-        EscalationTarget.objects.filter(Q(unit_id__in=units) | Q(unit__kind=OrgKind.POLICE_STATION) & police_area)
+        EscalationTarget.objects.filter(
+            Q(unit_id__in=[unit.pk for unit in bound])
+            | offices_under
+            | Q(unit__kind=OrgKind.POLICE_STATION) & police_area
+        )
         .filter(reported_at__isnull=True, case__status__in=OPEN)
         .select_related("case", "unit")
         .order_by("due_at")

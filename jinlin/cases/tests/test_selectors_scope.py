@@ -118,3 +118,22 @@ def test_routing_suggests_the_categorys_department_then_the_grid_and_its_worker(
     suggestions = selectors.route_suggestions(case)
     assert [s.unit for s in suggestions] == [org.urban, org.g1, org.community_a]
     assert suggestions[1].user == people.worker1
+
+
+def test_an_office_under_a_called_in_department_finds_the_whistle_in_its_list_and_may_report_in(org, people):
+    from jinlin.core import services as core
+    from jinlin.core.models import OrgKind, Role
+
+    office = core.org_unit_create(
+        actor=None, kind=OrgKind.DEPARTMENT, code="350102B0101", name="区住建局物业科", parent=org.district
+    )
+    clerk = core.user_create(
+        actor=None, phone="13800000099", name="物业科干部", password=None, roles=[(Role.DEPARTMENT_HANDLER, office)]
+    )
+    case = bring_to(Status.DISPATCHED, org, people)
+    services.case_escalate(actor=people.worker1, case=case, units=[], lead_unit=org.housing)
+    # The list and the 报到 button agree (policies.pending_target): the office is under the bureau.
+    assert [t.case_id for t in selectors.pending_reports(clerk)] == [case.pk]
+    assert "report_in" in selectors.allowed_actions(clerk, case)
+    # A unit that is a place reaches no one under it this way: the grid worker is not its member.
+    assert selectors.pending_reports(people.worker1).count() == 0
