@@ -454,10 +454,6 @@ def run(
             "floor_over_db": _ratio(result["floor"]["throughput_rps"], result["db_limit"]["commits_per_s"]),
         }
 
-        if notify_rounds and apps.is_installed("jinlin.notify"):
-            _say(stderr, f"Intake with notify on and off, {notify_rounds} rounds of 2 × {NOTIFY_PHASE_SECONDS} s …")
-            result["notify_rounds"] = _notify_rounds(port, intake, concurrency, notify_rounds, notify_flag, budget)
-
         _say(stderr, f"Centre: bookings and registrations, concurrency {concurrency}, {seconds:.0f} s each …")
         result["centre"] = centre_bench.run_phases(
             port,
@@ -482,6 +478,11 @@ def run(
         result["metrics_refresh"] = {name: metrics_refresh() for name in ("catch_up", "steady")}
         result["timebank"] = timebank_bench()  # confirm → credit, redeem, ledger verify (in-process)
         _dashboards(*context, timeout=dashboard_timeout)
+        # Last: the thousands of cases these rounds add would change what the sweep, the metrics
+        # refresh and the dashboards above have to read, and those figures compare runs.
+        if notify_rounds and apps.is_installed("jinlin.notify"):
+            _say(stderr, f"Intake with notify on and off, {notify_rounds} rounds of 2 × {NOTIFY_PHASE_SECONDS} s …")
+            result["notify_rounds"] = _notify_rounds(port, intake, concurrency, notify_rounds, notify_flag, budget)
         result["memory_peak_mb"] = {
             "gunicorn_master": peak_rss_mb(process.pid),
             "gunicorn_workers": [peak_rss_mb(pid) for pid in _children(process.pid)],
