@@ -27,6 +27,11 @@ def register_shell_hook(hook: Callable) -> None:
 
 
 def shell(request):
+    # Once per request: a page that renders a fragment with the request (a form, an include)
+    # would otherwise count the unread notices again.
+    cached = getattr(request, "_jinlin_shell", None)
+    if cached is not None:
+        return cached
     user = getattr(request, "user", None)
     context = {
         "large_text": large_text_enabled(request),
@@ -34,4 +39,5 @@ def shell(request):
     }
     for hook in _shell_hooks:
         context.update(hook(request))
+    request._jinlin_shell = context
     return context

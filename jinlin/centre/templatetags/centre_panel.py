@@ -21,8 +21,6 @@ def centre_dashboard_panel(context) -> str:
     if user is None or not user.is_authenticated:
         return ""
     level = request.GET.get("centre_level", "centre")
-    return render_to_string(
-        "centre/_dashboard_panel_slot.html",
-        {"level": level if level in PANEL_LEVELS else "centre"},
-        request=request,
-    )
+    level = level if level in PANEL_LEVELS else "centre"
+    # No request: the slot needs no context processor (they ran for the page already).
+    return render_to_string("centre/_dashboard_panel_slot.html", {"level": level})
