@@ -5,6 +5,7 @@ class and shows the QR code; community staff check them in on a phone and see th
 Screenshots go to test-artifacts/screenshots/centre-*.png; the best are copied to docs/screenshots/.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,8 +120,10 @@ def test_a_resident_books_registers_and_shows_the_qr_code_and_staff_check_them_i
     panel = page.locator("#centre-panel")
     expect(panel.locator("table")).to_contain_text("桂香社区邻里驿站")
     panel.get_by_role("link", name="按社区").click()
-    expect(panel.locator("tbody")).to_contain_text("桂香社区")
-    assert page.url.endswith("/stats/")  # swapped in place, the dashboard's filters kept
-    panel.scroll_into_view_if_needed()
+    # Swapped in place (the button of the chosen level is the primary one), the dashboard kept.
+    expect(panel.get_by_role("link", name="按社区")).to_have_class(re.compile(r"\bbtn-primary\b"))
+    expect(panel.locator("tbody td").first).to_have_text("桂香社区")
+    assert page.url.endswith("/stats/")
+    page.locator("#centre-panel h2").scroll_into_view_if_needed()
     screenshot(page, "centre-dashboard-panel", full_page=False)
     assert page.console_errors == []
