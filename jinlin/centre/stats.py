@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from jinlin.core.models import OrgUnit
+from jinlin.core.models import OrgUnit, User
 from jinlin.core.scope import area_codes, prefix_q
 
 from .models import (
@@ -125,7 +125,7 @@ PANEL_LEVELS = ("centre", "community", "street")
 PANEL_DAYS = 30
 
 
-def panel_rows(user, level: str) -> tuple[list[Row], datetime, datetime]:
+def panel_rows(user: User, level: str) -> tuple[list[Row], datetime, datetime]:
     """The dashboard panel: the last 30 days of every active centre in the viewer's area, by
     centre, community or street (at most 50 rows); none for someone with no area."""
     codes = area_codes(user)
@@ -233,10 +233,5 @@ def centre_figures(centres: list[Centre], *, since: datetime, until: datetime, l
     return sorted(rows.values(), key=lambda row: -row.served_total)
 
 
-def _minutes(held: timedelta | int | None) -> float:
-    """A summed duration in minutes (a timedelta; microseconds where a backend returns a number)."""
-    if held is None:
-        return 0.0
-    if isinstance(held, timedelta):
-        return held.total_seconds() / 60
-    return held / 60_000_000
+def _minutes(held: timedelta | None) -> float:
+    return held.total_seconds() / 60 if held is not None else 0.0
