@@ -19,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import socket
 import sqlite3
@@ -413,6 +414,8 @@ def run(
     worker_token = api_token_issue(user=worker[0])[0]
 
     _floor_table_create()
+    flag_dir = tempfile.mkdtemp(prefix="jinlin-bench-")  # the notify rounds' switch (bench settings)
+    notify_flag = os.path.join(flag_dir, "notify-off")
     process = None
     try:
         _say(stderr, f"Database limit: {concurrency} connections, {min(seconds, 10):.0f} s …")
@@ -421,7 +424,6 @@ def run(
 
         port = free_port(port)
         _say(stderr, f"gunicorn on {HOST}:{port}: {workers} workers × {threads} threads …")
-        notify_flag = os.path.join(tempfile.mkdtemp(prefix="jinlin-bench-"), "notify-off")
         process = start_server(port, workers, threads, notify_flag)
         deck = _intake_requests(resident_tokens)
         intake, floor_request = _post("/api/cases", deck), _post("/bench/floor", deck)
@@ -492,6 +494,7 @@ def run(
         if process is not None:
             stop_server(process)
         _floor_table_drop()
+        shutil.rmtree(flag_dir, ignore_errors=True)
 
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = _targets(result)
