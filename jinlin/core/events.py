@@ -98,10 +98,13 @@ def deliver(event: Event) -> None:
 
 def defer_write(event: Event, write: Callable[[], Any]) -> None:
     """Let `write` run after every subscriber of `event` has run, in one transaction with the
-    other subscribers' deferred writes (each in its own savepoint: one failing write is logged
-    and leaves the others). On SQLite each write transaction takes the database's one write lock:
-    a new case's triage suggestions and notify's queue notice in one transaction instead of two
-    (docs/performance.md §7a, third pass)."""
+    other subscribers' deferred writes. On SQLite each write transaction takes the database's one
+    write lock: a new case's triage suggestions and notify's queue notice in one transaction
+    instead of two (docs/performance.md §7a, third pass).
+
+    If one write fails, the transaction is rolled back and the writes run again one transaction
+    each, the failing one logged: so a write must build its rows when it runs (it may run twice,
+    the first run undone), and the common case pays for no savepoint per write."""
     event.context.setdefault("writes", []).append(write)
 
 
@@ -112,13 +115,19 @@ def _run_deferred(event: Event) -> None:
     try:
         with transaction.atomic():
             for write in writes:
-                try:
-                    with transaction.atomic():
-                        write()
-                except Exception:
-                    logger.exception("a deferred write of %s failed", event.name)
+                write()
+        return
     except Exception:
-        logger.exception("the deferred writes of %s failed", event.name)
+        if len(writes) == 1:
+            logger.exception("the deferred write of %s failed", event.name)
+            return
+        logger.warning("a deferred write of %s failed; each write again on its own", event.name, exc_info=True)
+    for write in writes:
+        try:
+            with transaction.atomic():
+                write()
+        except Exception:
+            logger.exception("a deferred write of %s failed", event.name)
 
 
 def deliver_all(events: list[Event]) -> None:

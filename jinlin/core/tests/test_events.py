@@ -106,26 +106,70 @@ def test_a_failing_batch_is_retried_event_by_event_so_one_bad_event_silences_no_
     assert heard == [0, 2]
 
 
-@pytest.mark.django_db
-def test_deferred_writes_run_after_every_subscriber_and_a_failing_one_leaves_the_others():
+def _deliver_with_writes(name: str, *writes) -> list[str]:
+    """Deliver one event whose two subscribers defer `writes` (split between them); the order
+    in which subscribers and writes ran."""
     from jinlin.core.events import Event, defer_write, deliver, subscribe, unsubscribe
 
     order = []
 
     def first(event):
         order.append("first")
-        defer_write(event, lambda: order.append("write 1"))
-        defer_write(event, lambda: 1 / 0)
+        for write in writes[:-1]:
+            defer_write(event, write)
 
     def second(event):
         order.append("second")
-        defer_write(event, lambda: order.append("write 2"))
+        defer_write(event, writes[-1])
 
-    subscribe("test.deferred")(first)
-    subscribe("test.deferred")(second)
+    subscribe(name)(first)
+    subscribe(name)(second)
     try:
-        deliver(Event("test.deferred", {}))
+        deliver(Event(name, {}))
     finally:
-        unsubscribe("test.deferred", first)
-        unsubscribe("test.deferred", second)
-    assert order == ["first", "second", "write 1", "write 2"]
+        unsubscribe(name, first)
+        unsubscribe(name, second)
+    return order
+
+
+def _unit(code: str):
+    from jinlin.core.models import OrgKind, OrgUnit
+
+    return lambda: OrgUnit.objects.create(kind=OrgKind.DISTRICT, code=code, name=code)
+
+
+@pytest.mark.django_db
+def test_deferred_writes_run_after_every_subscriber_and_a_failing_one_leaves_the_others():
+    from jinlin.core.models import OrgUnit
+
+    order = _deliver_with_writes("test.deferred", _unit("T1"), lambda: 1 / 0, _unit("T2"))
+
+    assert order == ["first", "second"]
+    # The failed transaction was undone and the good writes ran again, each once in the end.
+    assert sorted(OrgUnit.objects.filter(code__in=["T1", "T2"]).values_list("code", flat=True)) == ["T1", "T2"]
+
+
+@pytest.mark.django_db
+def test_a_deferred_write_failing_in_the_database_leaves_the_others_written():
+    from jinlin.core.models import OrgUnit
+
+    # The second write breaks the unique code: on PostgreSQL the whole transaction is aborted.
+    _deliver_with_writes("test.deferred", _unit("T3"), _unit("T3"), _unit("T4"))
+
+    assert sorted(OrgUnit.objects.filter(code__in=["T3", "T4"]).values_list("code", flat=True)) == ["T3", "T4"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_writes_share_one_transaction_without_a_savepoint_each():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jinlin.core.models import OrgUnit
+
+    with CaptureQueriesContext(connection) as queries:
+        _deliver_with_writes("test.deferred", _unit("T5"), _unit("T6"))
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert "SAVEPOINT" not in statements
+    assert statements.count("INSERT") == 2
+    assert OrgUnit.objects.filter(code__in=["T5", "T6"]).count() == 2
