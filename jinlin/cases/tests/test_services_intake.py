@@ -64,6 +64,22 @@ def test_the_same_key_from_another_person_is_another_case(org, people):
     assert created and other.pk != first.pk
 
 
+def test_the_idempotency_lookup_searches_the_unique_index_not_all_the_submitters_cases(org, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.case_submit(actor=people.resident, title="垃圾没人清", idempotency_key="abc-1")
+    with CaptureQueriesContext(connection) as queries:
+        services.case_submit(actor=people.resident, title="垃圾没人清", idempotency_key="abc-1")
+    (lookup,) = [q["sql"] for q in queries.captured_queries if "idempotency_key" in q["sql"]]
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL picks its plan by the table's size; the condition is checked on SQLite")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + lookup)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "case_idempotency_per_submitter" in plan
+
+
 @pytest.mark.parametrize("title", ["", "   "])
 def test_an_empty_title_is_refused(org, people, title):
     with pytest.raises(ValidationError) as info:
