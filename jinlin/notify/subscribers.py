@@ -123,9 +123,15 @@ class Batch:
             ids.add(case.reporter_id)
         return sorted(ids)
 
+    def _owner_units(self) -> set[int]:
+        """The owner units of every case of the batch: what is read for one of them is read for
+        all at once (a sweep chunk marks hundreds of cases of a few dozen units)."""
+        return {c.owner_unit_id for c in self.cases.values() if c.owner_unit_id}
+
     def unit_handlers(self, unit_ids: list[int]) -> list[int]:
         missing = [u for u in unit_ids if u and u not in self._handlers]
         if missing:
+            missing = list(set(missing) | (self._owner_units() - set(self._handlers)))
             for unit_id in missing:
                 self._handlers[unit_id] = set()
             rows = RoleAssignment.objects.filter(
@@ -146,8 +152,10 @@ class Batch:
         if not unit_id:
             return ""
         if unit_id not in self._unit_names:
-            unit = org_units({unit_id}).get(unit_id)
-            self._unit_names[unit_id] = unit.name if unit is not None else ""
+            wanted = ({unit_id} | self._owner_units()) - set(self._unit_names)
+            units = org_units(wanted)
+            for pk in wanted:
+                self._unit_names[pk] = units[pk].name if pk in units else ""
         return self._unit_names[unit_id]
 
     def known_users(self) -> dict[int, User]:

@@ -81,3 +81,21 @@ def test_up_to_five_notices_of_a_kind_stay_one_per_case(org, people, categories)
     told = Notification.objects.filter(recipient=people.supervisor, kind="case.overdue")
     assert sorted(n.data["case_id"] for n in told) == sorted(c.pk for c in cases)
     assert all(n.link.startswith("/cases/") and n.link.rstrip("/").split("/")[-1].isdigit() for n in told)
+
+
+@pytest.mark.parametrize("name", ["overdue", "closed"])
+def test_a_batch_reads_the_owner_units_and_their_handlers_once_for_all_its_cases(org, people, categories, name):
+    from jinlin.cases.models import Case
+    from jinlin.cases.selectors import _units
+
+    cases = [bring_to("dispatched", org, people) for _ in range(4)]
+    Case.objects.filter(pk__in=[c.pk for c in cases[2:]]).update(owner_unit=org.urban)
+    _units.clear()
+    _clear()
+    with CaptureQueriesContext(connection) as ctx:
+        deliver_all(_events(cases, name))
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "core_orgunit"' in s for s in statements) <= 1
+    # The units' handlers (the cached dispatchers and supervisors are another, once per process).
+    assert sum('"core_roleassignment"."org_id" IN' in s for s in statements) <= 1
+    assert Notification.objects.exists()
