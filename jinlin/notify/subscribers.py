@@ -212,8 +212,9 @@ class Batch:
         )
 
     def flush(self) -> None:
+        """Write the messages collected. Leaves them in place: as a deferred write it may run
+        again after a rolled-back first run (core.events.defer_write)."""
         notify_many(digested(self.messages, self.origins), known=self.known_users())
-        self.messages, self.origins = [], []
 
 
 # Marked lazily once; `_title` translates only the one it needs (a sweep titles thousands).

@@ -64,3 +64,23 @@ def test_notify_adds_a_fixed_few_queries_to_intake(org, people, categories, djan
         with override_settings(NOTIFY_CASE_EVENTS=on):
             counts[on] = len(_submit(people, django_capture_on_commit_callbacks)[1])
     assert counts[True] - counts[False] <= NOTIFY_QUERIES, counts
+
+
+def test_the_queue_notice_is_written_once_when_another_deferred_write_fails_after_it(
+    org, people, categories, django_capture_on_commit_callbacks
+):
+    from jinlin.core.events import defer_write, subscribe, unsubscribe
+
+    def failing(event):  # registered after notify's `case.*` subscriber: its write comes last
+        defer_write(event, lambda: 1 / 0)
+
+    subscribe("case.*")(failing)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            case = submit(people)
+    finally:
+        unsubscribe("case.*", failing)
+    # The first run of the writes was rolled back; each ran again alone, notify's included.
+    notices = Notification.objects.filter(recipient=people.dispatcher, kind="case.submitted", data__case_id=case.pk)
+    assert notices.count() == 1
+    assert Case.objects.get(pk=case.pk).suggestions
