@@ -99,6 +99,15 @@ def notify_many(
     table in one transaction. Each message tells each of its recipients once, inactive people
     never. `known`: users by id already read with their preferences (`notify_profile`), not read
     again."""
+    return prepare_many(messages, now=now, known=known).write()
+
+
+def prepare_many(
+    messages: list[Message], *, now: datetime | None = None, known: dict[int, User] | None = None
+) -> "Outbox":
+    """What `notify_many` writes, read and built but not written: a subscriber builds its notices
+    before the write transaction and inserts them inside it (core.events.defer_write), so the
+    database's write lock is not held while titles are translated and preferences read."""
     known = known or {}
     ids = {r for m in messages for r in m.recipients if isinstance(r, int)}
     users = {pk: known[pk] for pk in ids if pk in known}
@@ -111,10 +120,40 @@ def notify_many(
         people = list({u.pk: u for u in found if u is not None and u.is_active}.values())
         if people:
             batch.append((people, m.kind, m.title, m.body, m.link, m.data))
-    return _write(batch, now=now) if batch else []
+    return _build(batch, now=now)
+
+
+@dataclass
+class Outbox:
+    """Notices and their deliveries built, not yet inserted."""
+
+    rows: list[Notification]
+    deliveries: list[Delivery]
+
+    def write(self) -> list[Notification]:
+        """Insert them in the caller's transaction (or one of ours), without a savepoint of its
+        own: a failure here fails the caller's write, as it should. Safe to run again after a
+        rolled-back run (the ids the first run took are dropped)."""
+        if not self.rows:
+            return []
+        with transaction.atomic(savepoint=False):
+            for row in self.rows:
+                row.pk = None
+            Notification.objects.bulk_create(self.rows)
+            if self.deliveries:
+                for d in self.deliveries:
+                    d.pk = None
+                    d.notification_id = d.notification.pk
+                Delivery.objects.bulk_create(self.deliveries)
+                _after_commit_deliver()
+        return self.rows
 
 
 def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None):
+    return _build(batch, broadcast=broadcast, sms=sms, now=now).write()
+
+
+def _build(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None) -> Outbox:
     now = now or timezone.now()
     profiles, unread = {}, set()
     for people, *_rest in batch:
@@ -167,16 +206,7 @@ def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: 
                             created_at=now,
                         )
                     )
-    # No savepoint of its own inside a caller's transaction (a subscriber's deferred write has
-    # one already): a failure here fails the caller's write, as it should.
-    with transaction.atomic(savepoint=False):
-        Notification.objects.bulk_create(rows)
-        if deliveries:
-            for d in deliveries:
-                d.notification_id = d.notification.pk
-            Delivery.objects.bulk_create(deliveries)
-            _after_commit_deliver()
-    return rows
+    return Outbox(rows, deliveries)
 
 
 def sms_send(phone: str, text: str, *, kind: str) -> Delivery:

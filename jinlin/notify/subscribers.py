@@ -31,7 +31,7 @@ from jinlin.core.scope import reach_code
 
 from .digest import Origin, digested
 from .models import NotifyProfile
-from .services import Message, notify_many
+from .services import Message, Outbox, prepare_many
 
 logger = logging.getLogger(__name__)
 
@@ -211,10 +211,12 @@ class Batch:
             )
         )
 
+    def prepare(self) -> Outbox:
+        """The notices of the messages collected, built (digests folded), not yet written."""
+        return prepare_many(digested(self.messages, self.origins), known=self.known_users())
+
     def flush(self) -> None:
-        """Write the messages collected. Leaves them in place: as a deferred write it may run
-        again after a rolled-back first run (core.events.defer_write)."""
-        notify_many(digested(self.messages, self.origins), known=self.known_users())
+        self.prepare().write()
 
 
 # Marked lazily once; `_title` translates only the one it needs (a sweep titles thousands).
@@ -263,7 +265,9 @@ def on_case_event(event: Event) -> None:
     batch = Batch([event])
     _handle(batch, event)
     if batch.messages:
-        defer_write(event, batch.flush)
+        # Built now, inserted with the other subscribers' writes (one transaction): the write
+        # lock is held for the insert only.
+        defer_write(event, batch.prepare().write)
 
 
 def _handle(batch: Batch, event: Event) -> None:

@@ -5,6 +5,7 @@ here (BEGIN IMMEDIATE … COMMIT in production), and the per-process oversight c
 inside a transaction (cases.cache), so it is read once per intake here and once a minute there."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -84,3 +85,31 @@ def test_the_queue_notice_is_written_once_when_another_deferred_write_fails_afte
     notices = Notification.objects.filter(recipient=people.dispatcher, kind="case.submitted", data__case_id=case.pk)
     assert notices.count() == 1
     assert Case.objects.get(pk=case.pk).suggestions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_subscribers_write_transaction_holds_only_their_writes(org, people, categories):
+    """Triage's suggestions and notify's notices are read and built before it begins: on SQLite
+    the transaction holds the database's one write lock."""
+    if connection.vendor != "sqlite":
+        pytest.skip("transaction control shows as statements on SQLite only")
+    from jinlin.notify import services as notify_services
+
+    submit(people)
+    built_inside: list[bool] = []
+    build = notify_services._build
+
+    def spy(*args, **kwargs):
+        built_inside.append(connection.in_atomic_block)
+        return build(*args, **kwargs)
+
+    with mock.patch.object(notify_services, "_build", spy), CaptureQueriesContext(connection) as ctx:
+        case = submit(people)
+    assert built_inside == [False]  # the notices were built before the transaction began
+    statements = [q["sql"] for q in ctx.captured_queries]
+    begins = [i for i, s in enumerate(statements) if s.startswith("BEGIN")]
+    commits = [i for i, s in enumerate(statements) if s.startswith("COMMIT")]
+    assert len(begins) == len(commits) == 2  # intake's write, then the subscribers'
+    inside = statements[begins[1] + 1 : commits[1]]
+    assert [s.split()[0] for s in inside] == ["UPDATE", "INSERT"], inside  # suggestions, the notices
+    assert Notification.objects.filter(kind="case.submitted", data__case_id=case.pk).exists()
