@@ -112,7 +112,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue on busy_timeout instead of failing with "database is locked".
     # Django's backend, waiting for that lock in short steps rather than SQLite's growing sleeps.
-    DATABASES["default"]["ENGINE"] = "jinlin.core.sqlite_backend"
+    DATABASES["default"]["ENGINE"] = "jinlin.core.backends.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -1,4 +1,4 @@
-"""The SQLite backend's wait for the write lock (core/sqlite_backend): a write transaction waits
+"""The SQLite backend's wait for the write lock (core/backends/sqlite3): a write transaction waits
 for a writer that holds the lock and then goes on; past the connection's timeout it fails as
 SQLite would, and statements outside a transaction keep SQLite's own waiting."""
 
