@@ -83,8 +83,9 @@ def append(entry: AuditEntry) -> AuditEntry:
     action): a failure here fails the caller's write, as it must.
 
     Every audited write passes here, so the head is taken and advanced in plain SQL: one UPDATE
-    takes the next sequence number, the previous hash and the row's lock on every database
-    (the ORM's select_for_update and save cost 1.3 ms of a 10 ms intake, docs/performance.md §7a).
+    takes the next sequence number, the previous hash and the row's lock on every database (the
+    ORM's select_for_update and save cost more than the rest of the record: docs/performance.md
+    §7a, session 8).
     """
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     # The table name is the model's own, quoted; every value is a parameter.

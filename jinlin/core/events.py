@@ -103,8 +103,9 @@ def defer_write(event: Event, write: Callable[[], Any]) -> None:
     instead of two (docs/performance.md §7a, third pass).
 
     If one write fails, the transaction is rolled back and the writes run again one transaction
-    each, the failing one logged: so a write must build its rows when it runs (it may run twice,
-    the first run undone), and the common case pays for no savepoint per write."""
+    each, the failing one logged: so a write must be safe to run twice, the first run undone
+    (notify's Outbox drops the ids its first insert took), and the common case pays for no
+    savepoint per write."""
     event.context.setdefault("writes", []).append(write)
 
 

@@ -2,11 +2,10 @@
 
 SQLite lets one connection write at a time. A writer that finds the lock taken waits in SQLite's
 busy handler, which sleeps 1, 2, 5, 10 … then 100 ms between tries: while it sleeps, writers that
-arrive later take the lock first, so under load a few requests lose round after round. In the
-district benchmark (8 clients) that made the slowest 1 % of intakes wait 0.5–0.9 s
-(docs/performance.md §7a). Here a write transaction (BEGIN IMMEDIATE) asks for the lock every
-millisecond until the connection's timeout, and only statements outside a transaction keep
-SQLite's own waiting.
+arrive later take the lock first, so under load a few requests lose round after round (the
+benchmark's slowest intakes: docs/performance.md §7a, session 8). Here a write transaction
+(BEGIN IMMEDIATE) asks for the lock every millisecond until the connection's timeout, and only
+statements outside a transaction keep SQLite's own waiting.
 """
 
 import sqlite3
@@ -15,7 +14,7 @@ import time
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-# Between two tries for the write lock; a try costs microseconds, a write transaction ~2 ms.
+# Between two tries for the write lock: a failed try is cheap, and a write transaction is short.
 POLL_SECONDS = 0.001
 SQLITE_BUSY = 5
 
