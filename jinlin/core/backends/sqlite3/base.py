@@ -19,6 +19,10 @@ POLL_SECONDS = 0.001
 SQLITE_BUSY = 5
 
 
+def _busy(exc: BaseException | None) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF == SQLITE_BUSY
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self) -> None:
         if getattr(self, "transaction_mode", None) != "IMMEDIATE":
@@ -29,15 +33,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         deadline = time.monotonic() + timeout_ms / 1000
         raw.execute("PRAGMA busy_timeout = 0")
         try:
+            try:
+                # The first try as every statement goes (logged, errors wrapped as Django's) …
+                self.cursor().execute("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not _busy(exc.__cause__):
+                    raise
+            # … the retries on the driver's connection, a few microseconds each.
             while True:
-                try:
-                    self.cursor().execute("BEGIN IMMEDIATE")
-                    return
-                except OperationalError as exc:
-                    cause = exc.__cause__
-                    busy = isinstance(cause, sqlite3.OperationalError) and cause.sqlite_errorcode & 0xFF == SQLITE_BUSY
-                    if not busy or time.monotonic() >= deadline:
-                        raise
                 time.sleep(POLL_SECONDS)
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() >= deadline:
+                        with self.wrap_database_errors:
+                            raise
         finally:
             raw.execute(f"PRAGMA busy_timeout = {timeout_ms}")
