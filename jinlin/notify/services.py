@@ -88,7 +88,7 @@ def notify(
     people = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
     if not people:
         return []
-    return _write([(people, kind, title, body, link, data)], broadcast=broadcast, sms=sms, now=now)
+    return _build([(people, kind, title, body, link, data)], broadcast=broadcast, sms=sms, now=now).write()
 
 
 def notify_many(
@@ -147,10 +147,6 @@ class Outbox:
                 Delivery.objects.bulk_create(self.deliveries)
                 _after_commit_deliver()
         return self.rows
-
-
-def _write(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None):
-    return _build(batch, broadcast=broadcast, sms=sms, now=now).write()
 
 
 def _build(batch: list[tuple], *, broadcast=None, sms: Text | None = None, now: datetime | None = None) -> Outbox:
